@@ -1,0 +1,418 @@
+"""Loss functions. ``loss_fn(pred, target)`` returns the loss; ``loss_fn.backward()``
+returns d(loss)/d(pred), already scaled by the reduction.
+
+With ``reduction='mean'`` or ``'sum'`` the loss is a Python float. With
+``'none'`` it is an array of per-element (or per-sample) losses, and
+``backward(grad_output)`` takes d(total)/d(loss) of that shape (ones if omitted,
+i.e. the gradient of their sum).
+
+Every loss is computed in a stable form: softmax + cross-entropy through
+log-softmax (logsumexp), sigmoid + BCE through the logits form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_choice, check_float, check_int
+from . import functional as F
+from ._module import Module, as_float_array
+
+__all__ = [
+    "Loss",
+    "MSELoss",
+    "L1Loss",
+    "HuberLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+]
+
+
+class Loss(Module):
+    """Base class of losses: subclass and implement ``forward(input, target)``
+    and ``backward()``; ``_reduce`` / ``_reduce_grad`` apply the reduction.
+
+    Args:
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+    """
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        self.reduction = check_choice(type(self).__name__, "reduction", reduction, ("mean", "sum", "none"))
+        self._grad = None
+
+    def get_config(self):
+        return {"reduction": self.reduction}
+
+    def __call__(self, input, target):
+        return self.forward(input, target)
+
+    # ------------------------------------------------------------------ shared helpers
+    def _pair(self, input, target) -> tuple[np.ndarray, np.ndarray]:
+        """Prediction and float target of the same shape and dtype."""
+        name = type(self).__name__
+        x = as_float_array(input, name)
+        t = np.asarray(target)
+        if t.shape != x.shape:
+            raise ValueError(f"{name} expected target of the input's shape {x.shape}, got {t.shape}.")
+        if t.dtype.kind not in "biuf":
+            raise TypeError(f"{name} expected a numeric target, got dtype {t.dtype}.")
+        return x, t.astype(x.dtype, copy=False)
+
+    def _reduce(self, per_element: np.ndarray, divisor: float | None = None):
+        if self.reduction == "none":
+            return per_element
+        total = float(np.sum(per_element))
+        if self.reduction == "sum":
+            return total
+        return total / (per_element.size if divisor is None else divisor)
+
+    def _scale(self, n: float | None = None) -> float:
+        """The factor d(reduced)/d(element): 1/n for 'mean', else 1."""
+        return 1.0 / n if self.reduction == "mean" else 1.0
+
+    def _finish(self, grad: np.ndarray) -> None:
+        self._grad = grad
+
+    def backward(self, grad_output=None):
+        """Return d(loss)/d(input) for the last forward call."""
+        grad = self._saved("_grad")
+        if self.reduction == "none":
+            if grad_output is None:
+                return grad.copy()
+            go = np.asarray(grad_output, dtype=grad.dtype)
+            if go.shape != self._none_shape:
+                raise ValueError(
+                    f"{type(self).__name__}.backward expected grad_output of shape {self._none_shape}, got {go.shape}."
+                )
+            return grad * (go if go.ndim == grad.ndim else go[:, None])
+        if grad_output is None:
+            return grad.copy()
+        return grad * float(grad_output)
+
+
+class _ElementwiseLoss(Loss):
+    """Losses ℓ(x, t) applied element-wise: subclasses give ``_loss_and_grad(d, x, t)``."""
+
+    def forward(self, input, target):
+        x, t = self._pair(input, target)
+        loss, grad = self._loss_and_grad(x, t)
+        grad *= self._scale(max(x.size, 1))
+        self._none_shape = x.shape
+        self._finish(grad)
+        return self._reduce(loss)
+
+    def _loss_and_grad(self, x, t):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class MSELoss(_ElementwiseLoss):
+    """ℓ = (x − t)²; dℓ/dx = 2(x − t).
+
+    Example:
+        >>> MSELoss()(np.array([1.0, 2.0]), np.array([0.0, 0.0]))
+        2.5
+    """
+
+    def _loss_and_grad(self, x, t):
+        d = x - t
+        return d * d, 2.0 * d
+
+
+class L1Loss(_ElementwiseLoss):
+    """ℓ = |x − t|; dℓ/dx = sign(x − t) (0 at x = t, as PyTorch)."""
+
+    def _loss_and_grad(self, x, t):
+        d = x - t
+        return np.abs(d), np.sign(d)
+
+
+class HuberLoss(_ElementwiseLoss):
+    """ℓ = ½d² if |d| < δ else δ(|d| − ½δ), d = x − t; dℓ/dx = clip(d, −δ, δ).
+
+    Args:
+        reduction: 'mean' | 'sum' | 'none'.
+        delta: δ > 0 (default 1.0).
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction)
+        self.delta = check_float("HuberLoss", "delta", delta, gt=0)
+
+    def get_config(self):
+        return {"reduction": self.reduction, "delta": self.delta}
+
+    def _loss_and_grad(self, x, t):
+        d = x - t
+        a = np.abs(d)
+        loss = np.where(a < self.delta, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
+        return loss, np.clip(d, -self.delta, self.delta)
+
+
+def _weight_array(weight, owner: str, shape=None):
+    if weight is None:
+        return None
+    w = np.asarray(weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"The 'weight' parameter of {owner} must be a numeric array. Got dtype {w.dtype} instead.")
+    if shape is not None and w.shape != shape:
+        raise ValueError(f"The 'weight' parameter of {owner} must have shape {shape}. Got {w.shape} instead.")
+    return w.astype(np.float64)
+
+
+class BCELoss(_ElementwiseLoss):
+    """ℓ = −w[t·log p + (1 − t)·log(1 − p)] on probabilities p ∈ [0, 1].
+
+    As in PyTorch, each log is clamped to ≥ −100 so p = 0 or 1 gives a finite
+    loss, and the gradient is w(p − t) / max(p(1 − p), 1e-12). Prefer
+    ``BCEWithLogitsLoss`` on logits: it is exact where this one clamps.
+
+    Args:
+        weight: per-element rescaling weight, broadcast to the input (default None).
+        reduction: 'mean' | 'sum' | 'none'.
+    """
+
+    def __init__(self, weight=None, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = _weight_array(weight, "BCELoss")
+
+    def _loss_and_grad(self, p, t):
+        if p.size and (np.nanmin(p) < 0.0 or np.nanmax(p) > 1.0 or np.isnan(p).any()):
+            raise ValueError(
+                "BCELoss expected probabilities in [0, 1] (apply Sigmoid first, or use BCEWithLogitsLoss on logits); "
+                f"got values in [{np.nanmin(p):.4g}, {np.nanmax(p):.4g}]."
+            )
+        # PyTorch clamps each log at -100 so p = 0 or 1 stays finite. ``where=`` skips
+        # the log at exactly 0 (no divide-by-zero is computed, so none is hidden).
+        log_p = np.maximum(np.log(p, where=p > 0.0, out=np.full_like(p, -100.0)), -100.0)
+        log_1p = np.maximum(np.log1p(-p, where=p < 1.0, out=np.full_like(p, -100.0)), -100.0)
+        loss = -(t * log_p + (1.0 - t) * log_1p)
+        grad = (p - t) / np.maximum(p * (1.0 - p), 1e-12)
+        if self.weight is not None:
+            w = self.weight.astype(p.dtype)
+            loss = loss * w
+            grad = grad * w
+        return loss, grad
+
+
+class BCEWithLogitsLoss(_ElementwiseLoss):
+    """ℓ = −w[pw·t·log σ(x) + (1 − t)·log(1 − σ(x))], computed from logits x.
+
+    Stable form: ℓ = w[(1 − t)·x + (1 + (pw − 1)·t)·softplus(−x)];
+    dℓ/dx = w[σ(x)·(1 − t + pw·t) − pw·t]  (= w(σ(x) − t) without pos_weight).
+
+    Args:
+        weight: per-element weight broadcast to the input (default None).
+        reduction: 'mean' | 'sum' | 'none'.
+        pos_weight: weight of positive examples, broadcast along the last (class) dimension.
+    """
+
+    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
+        super().__init__(reduction)
+        self.weight = _weight_array(weight, "BCEWithLogitsLoss")
+        self.pos_weight = _weight_array(pos_weight, "BCEWithLogitsLoss")
+
+    def _loss_and_grad(self, x, t):
+        sp_neg = F.softplus(-x)  # -log σ(x)
+        sig = F.sigmoid(x)
+        if self.pos_weight is None:
+            loss = (1.0 - t) * x + sp_neg
+            grad = sig - t
+        else:
+            pw = self.pos_weight.astype(x.dtype)
+            loss = (1.0 - t) * x + (1.0 + (pw - 1.0) * t) * sp_neg
+            grad = sig * (1.0 - t + pw * t) - pw * t
+        if self.weight is not None:
+            w = self.weight.astype(x.dtype)
+            loss = loss * w
+            grad = grad * w
+        return loss, grad
+
+
+class _ClassLoss(Loss):
+    """Shared target handling for CrossEntropyLoss and NLLLoss (input (N, C))."""
+
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = _weight_array(weight, type(self).__name__)
+        if self.weight is not None and self.weight.ndim != 1:
+            raise ValueError(
+                f"The 'weight' parameter of {type(self).__name__} must be a 1-D array of C class weights. "
+                f"Got shape {self.weight.shape} instead."
+            )
+        self.ignore_index = check_int(type(self).__name__, "ignore_index", ignore_index)
+
+    def _input(self, input) -> np.ndarray:
+        name = type(self).__name__
+        x = as_float_array(input, name)
+        if x.ndim != 2:
+            raise ValueError(f"{name} expected input of shape (N, C), got {x.shape}.")
+        if self.weight is not None and self.weight.shape[0] != x.shape[1]:
+            raise ValueError(f"{name} has {self.weight.shape[0]} class weights but the input has C={x.shape[1]} classes.")
+        return x
+
+    def _indices(self, target, n: int, c: int) -> tuple[np.ndarray, np.ndarray]:
+        """Validate class indices: returns (target, valid mask)."""
+        name = type(self).__name__
+        t = np.asarray(target)
+        if t.dtype.kind == "f":
+            raise TypeError(
+                f"{name} expected integer class indices of shape ({n},), got a float array of shape {t.shape}. "
+                "Use .astype(np.int64), or pass class probabilities of shape (N, C)."
+            )
+        if t.dtype.kind not in "iu":
+            raise TypeError(f"{name} expected integer class indices, got dtype {t.dtype}.")
+        if t.shape != (n,):
+            raise ValueError(f"{name} expected target of shape ({n},) for input of shape ({n}, {c}), got {t.shape}.")
+        valid = t != self.ignore_index
+        bad = valid & ((t < 0) | (t >= c))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{name} target {int(t[i])} at position {i} is out of range: class indices must be in [0, {c - 1}]"
+                + (f" (or ignore_index={self.ignore_index})." if self.ignore_index < 0 or self.ignore_index >= c else ".")
+            )
+        return t.astype(np.intp), valid
+
+    def _class_weights(self, t: np.ndarray, valid: np.ndarray, dtype) -> np.ndarray:
+        """Per-sample weight w[y_i] (0 for ignored samples), shape (N,)."""
+        safe = np.where(valid, t, 0)
+        w = np.ones(t.shape[0], dtype=dtype) if self.weight is None else self.weight[safe].astype(dtype)
+        return np.where(valid, w, 0.0).astype(dtype)
+
+
+class NLLLoss(_ClassLoss):
+    """ℓ_i = −w[y_i]·x[i, y_i] on log-probabilities x (e.g. from LogSoftmax).
+
+    'mean' divides by Σ_i w[y_i] over non-ignored samples (PyTorch's weighted mean).
+
+    Args:
+        weight: (C,) class weights (default None).
+        ignore_index: a target value that contributes nothing (default -100).
+        reduction: 'mean' | 'sum' | 'none'.
+
+    Shape:
+        input ``(N, C)``, target ``(N,)`` integer class indices.
+    """
+
+    def forward(self, input, target):
+        x = self._input(input)
+        n, c = x.shape
+        t, valid = self._indices(target, n, c)
+        w = self._class_weights(t, valid, x.dtype)  # (N,)
+        rows = np.arange(n)
+        safe = np.where(valid, t, 0)
+        per_sample = -w * x[rows, safe]
+        denom = float(w.sum()) if self.reduction == "mean" else 1.0
+        grad = np.zeros_like(x)
+        grad[rows, safe] = -w / denom if denom != 0.0 else np.nan
+        self._none_shape = (n,)
+        self._finish(grad)
+        if self.reduction == "mean":
+            return float(per_sample.sum()) / denom if denom != 0.0 else float("nan")
+        return self._reduce(per_sample)
+
+
+class CrossEntropyLoss(_ClassLoss):
+    """Softmax + negative log-likelihood on logits, fused and stable.
+
+    With class-index targets y, weights w and label smoothing ε over C classes,
+    each sample's loss is ℓ_i = −Σ_c q_ic·log softmax(x_i)_c where
+    q_ic = (1 − ε)·w_{y_i}·[c = y_i] / D₁ + (ε/C)·w_c / D₂ (the divisors D
+    come from the reduction exactly as PyTorch defines them), and the
+    gradient is dℓ/dx_i = softmax(x_i)·Σ_c q_ic − q_i, which is the familiar
+    p − onehot(y) for plain CE. Class-probability targets (N, C) use q = t.
+
+    Args:
+        weight: (C,) class weights (default None).
+        ignore_index: a target index that contributes nothing (default -100).
+        reduction: 'mean' | 'sum' | 'none'.
+        label_smoothing: ε in [0, 1] (default 0.0).
+
+    Shape:
+        input ``(N, C)`` logits; target ``(N,)`` integer indices in [0, C) or
+        ``(N, C)`` probabilities (e.g. one-hot).
+
+    Example:
+        >>> loss_fn = CrossEntropyLoss()
+        >>> round(loss_fn(np.array([[0.0, 0.0]]), np.array([1])), 6)
+        0.693147
+        >>> loss_fn.backward()
+        array([[ 0.5, -0.5]])
+    """
+
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, ignore_index, reduction)
+        self.label_smoothing = check_float("CrossEntropyLoss", "label_smoothing", label_smoothing, ge=0, le=1)
+
+    def get_config(self):
+        return {"ignore_index": self.ignore_index, "reduction": self.reduction, "label_smoothing": self.label_smoothing}
+
+    def forward(self, input, target):
+        x = self._input(input)
+        n, c = x.shape
+        t_arr = np.asarray(target)
+        logp = F.log_softmax(x, axis=1)  # (N, C)
+        self._none_shape = (n,)
+        if t_arr.ndim == 2:
+            q, divisor = self._soft_target_weights(t_arr, n, c, x.dtype)
+        else:
+            t, valid = self._indices(t_arr, n, c)
+            if self.weight is None and self.label_smoothing == 0.0 and valid.all():
+                return self._plain(logp, t, n)
+            q, divisor = self._index_target_weights(t, valid, n, c, x.dtype)
+        per_sample = -(q * logp).sum(axis=1)  # (N,)
+        probs = np.exp(logp)
+        grad = probs * q.sum(axis=1, keepdims=True) - q
+        if self.reduction == "mean":
+            grad /= divisor
+            self._finish(grad)
+            return float(per_sample.sum()) / divisor
+        self._finish(grad)
+        return self._reduce(per_sample)
+
+    def _plain(self, logp, t, n):
+        """Fast path: no weights, no smoothing, no ignored index: grad = softmax − onehot."""
+        rows = np.arange(n)
+        per_sample = -logp[rows, t]
+        grad = np.exp(logp)
+        grad[rows, t] -= 1.0
+        if self.reduction == "mean":
+            grad *= 1.0 / max(n, 1)
+        self._finish(grad)
+        return self._reduce(per_sample)
+
+    def _index_target_weights(self, t, valid, n, c, dtype):
+        wy = self._class_weights(t, valid, dtype)  # (N,)
+        eps = self.label_smoothing
+        mean = self.reduction == "mean"
+        d_nll = float(wy.sum()) if mean else 1.0
+        q = np.zeros((n, c), dtype=dtype)
+        q[np.arange(n), np.where(valid, t, 0)] = (1.0 - eps) * wy / d_nll if d_nll else np.nan
+        if eps > 0.0:
+            wc = np.ones(c, dtype=dtype) if self.weight is None else self.weight.astype(dtype)
+            # PyTorch normalises the smoothing term by the summed target weights when
+            # class weights are given, and by N (ignored samples included) otherwise.
+            d_smooth = (d_nll if self.weight is not None else float(n)) if mean else 1.0
+            q += np.where(valid[:, None], (eps / c) * wc[None, :] / d_smooth, 0.0).astype(dtype)
+        # q already holds the 'mean' divisors; report divisor 1 so forward does not divide again.
+        return q, 1.0
+
+    def _soft_target_weights(self, t, n, c, dtype):
+        name = "CrossEntropyLoss"
+        if t.dtype.kind != "f":
+            raise TypeError(f"{name} expected class probabilities as floats for a (N, C) target, got dtype {t.dtype}.")
+        if t.shape != (n, c):
+            raise ValueError(
+                f"{name} expected class-probability target of shape ({n}, {c}) (one row of C={c} per sample), got {t.shape}."
+            )
+        if not np.all(np.isfinite(t)):
+            raise ValueError(f"{name} class-probability target contains NaN or infinity.")
+        q = t.astype(dtype)
+        if self.label_smoothing > 0.0:
+            q = q * (1.0 - self.label_smoothing) + self.label_smoothing / c
+        if self.weight is not None:
+            q = q * self.weight.astype(dtype)[None, :]
+        return q, float(n)

@@ -1,0 +1,178 @@
+"""Dropout and BatchNorm1d: layers whose behaviour depends on ``training``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._random import as_generator
+from .._validation import check_bool, check_float, check_int
+from ._module import Module, Parameter, as_float_array, resolve_dtype
+
+__all__ = ["Dropout", "BatchNorm1d"]
+
+
+class Dropout(Module):
+    """Inverted dropout: in training, y = x ⊙ m / (1 − p) with m ~ Bernoulli(1 − p).
+
+    In eval mode (``model.eval()``) it is the identity. Backward multiplies the
+    gradient by the same mask and scale. The mask is drawn from the layer's
+    own generator ``rng``, so a seed makes training reproducible and saving /
+    restoring ``layer.rng.bit_generator.state`` replays the same masks.
+
+    Args:
+        p: probability of zeroing an element, in [0, 1) (default 0.5).
+        rng: seed or Generator for the masks (keyword-only).
+
+    Example:
+        >>> d = Dropout(0.5, rng=0).eval()
+        >>> d(np.ones(3))
+        array([1., 1., 1.])
+    """
+
+    def __init__(self, p: float = 0.5, *, rng=None):
+        super().__init__()
+        self.p = check_float("Dropout", "p", p, ge=0, lt=1)
+        self.rng = as_generator(rng, "Dropout")
+        self._scale = None
+
+    def get_config(self):
+        return {"p": self.p}
+
+    def forward(self, x):
+        x = as_float_array(x, "Dropout")
+        if not self.training or self.p == 0.0:
+            self._scale = 1.0
+            return x
+        keep = self.rng.random(x.shape) >= self.p
+        self._scale = keep.astype(x.dtype)
+        self._scale *= 1.0 / (1.0 - self.p)
+        return x * self._scale
+
+    def backward(self, grad_output):
+        scale = self._saved("_scale")
+        return np.multiply(grad_output, scale)
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation over the batch (and length) axis, PyTorch semantics.
+
+    Training: x̂ = (x − μ_B) / √(σ²_B + eps) with the *biased* batch variance;
+    y = γ x̂ + β. Running stats: r ← (1 − momentum)·r + momentum·stat, using the
+    *unbiased* batch variance for ``running_var``; ``momentum=None`` gives a
+    cumulative average. Eval: the running stats replace μ_B and σ²_B.
+
+    Backward in training (m values per channel, ĝ = g·γ):
+    dL/dx = (1/m)·(1/√(σ²+eps))·(m ĝ − Σ ĝ − x̂ Σ ĝ x̂);  dL/dγ = Σ g x̂;  dL/dβ = Σ g.
+
+    Args:
+        num_features: C, the number of channels.
+        eps: added to the variance (default 1e-5).
+        momentum: running-stat update factor (default 0.1), or None.
+        affine: learn γ and β (default True).
+        track_running_stats: keep running stats (default True).
+        dtype: float32 (default) or float64.
+
+    Shape:
+        input ``(N, C)`` or ``(N, C, L)``; output the same.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        dtype=np.float32,
+    ):
+        super().__init__()
+        self.num_features = check_int("BatchNorm1d", "num_features", num_features, ge=1)
+        self.eps = check_float("BatchNorm1d", "eps", eps, gt=0)
+        self.momentum = None if momentum is None else check_float("BatchNorm1d", "momentum", momentum, ge=0, le=1)
+        self.affine = check_bool("BatchNorm1d", "affine", affine)
+        self.track_running_stats = check_bool("BatchNorm1d", "track_running_stats", track_running_stats)
+        self.dtype = resolve_dtype(dtype, "BatchNorm1d")
+        c = self.num_features
+        if self.affine:
+            self.weight = Parameter(np.ones(c, dtype=self.dtype))
+            self.bias = Parameter(np.zeros(c, dtype=self.dtype))
+        else:
+            self.weight = self.bias = None
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(c, dtype=self.dtype))
+            self.register_buffer("running_var", np.ones(c, dtype=self.dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self._cache = None
+
+    def get_config(self):
+        return {
+            "num_features": self.num_features,
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "affine": self.affine,
+            "track_running_stats": self.track_running_stats,
+        }
+
+    def _axes(self, x: np.ndarray) -> tuple[int, ...]:
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d(num_features={self.num_features}) expected input of shape (N, {self.num_features}) "
+                f"or (N, {self.num_features}, L), got {x.shape}."
+            )
+        return (0,) if x.ndim == 2 else (0, 2)
+
+    def _channel(self, v: np.ndarray, ndim: int) -> np.ndarray:
+        return v if ndim == 2 else v[:, None]  # broadcast (C,) over (N, C, L)
+
+    def forward(self, x):
+        x = as_float_array(x, "BatchNorm1d")
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        axes = self._axes(x)
+        m = x.size // self.num_features
+        use_batch = self.training or not self.track_running_stats
+        if use_batch:
+            if m <= 1:
+                raise ValueError(
+                    f"BatchNorm1d expected more than 1 value per channel when training, got input of shape {x.shape}."
+                )
+            mean = x.mean(axis=axes)
+            var = x.var(axis=axes)  # biased, used for normalisation
+            if self.training and self.track_running_stats:
+                self._set_buffer("num_batches_tracked", self.num_batches_tracked + 1)
+                f = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+                self.running_mean *= 1.0 - f
+                self.running_mean += f * mean
+                self.running_var *= 1.0 - f
+                self.running_var += (f * m / (m - 1)) * var  # unbiased
+        else:
+            mean, var = self.running_mean, self.running_var
+        invstd = 1.0 / np.sqrt(var + self.eps)
+        xhat = (x - self._channel(mean, x.ndim)) * self._channel(invstd, x.ndim)
+        self._cache = (xhat, invstd, axes, m, use_batch)
+        if not self.affine:
+            return xhat
+        return xhat * self._channel(self.weight.data, x.ndim) + self._channel(self.bias.data, x.ndim)
+
+    def backward(self, grad_output):
+        xhat, invstd, axes, m, use_batch = self._saved("_cache")
+        g = np.asarray(grad_output)
+        if g.shape != xhat.shape:
+            raise ValueError(f"BatchNorm1d.backward expected grad_output of shape {xhat.shape}, got {g.shape}.")
+        nd = g.ndim
+        if self.affine:
+            self.weight.accumulate((g * xhat).sum(axis=axes))
+            self.bias.accumulate(g.sum(axis=axes))
+            ghat = g * self._channel(self.weight.data, nd)
+        else:
+            ghat = g
+        if not use_batch:  # eval with running stats: an affine map per channel
+            return ghat * self._channel(invstd, nd)
+        sum_g = self._channel(ghat.sum(axis=axes), nd)
+        sum_gx = self._channel((ghat * xhat).sum(axis=axes), nd)
+        return (self._channel(invstd / m, nd)) * (m * ghat - sum_g - xhat * sum_gx)
