@@ -78,7 +78,7 @@ def _parse_header(path: Path, head: bytes, what: str) -> tuple[np.dtype, int]:
     return _CODE_TO_DTYPE[code], ndim
 
 
-def _check_length(path: Path, shape: tuple, dtype: np.dtype, got: int, truncated_gz: bool = False) -> None:
+def _check_length(path: Path, shape: tuple, dtype: np.dtype, got: int) -> None:
     want = math.prod(shape) * dtype.itemsize
     if got < want:
         raise DataError(
