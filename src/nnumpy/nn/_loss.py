@@ -244,6 +244,9 @@ class _ClassLoss(Loss):
             )
         self.ignore_index = check_int(type(self).__name__, "ignore_index", ignore_index)
 
+    def get_config(self):
+        return {"ignore_index": self.ignore_index, "reduction": self.reduction}
+
     def _input(self, input) -> np.ndarray:
         name = type(self).__name__
         x = as_float_array(input, name)
@@ -320,8 +323,8 @@ class CrossEntropyLoss(_ClassLoss):
 
     With class-index targets y, weights w and label smoothing ε over C classes,
     each sample's loss is ℓ_i = −Σ_c q_ic·log softmax(x_i)_c where
-    q_ic = (1 − ε)·w_{y_i}·[c = y_i] / D₁ + (ε/C)·w_c / D₂ (the divisors D
-    come from the reduction exactly as PyTorch defines them), and the
+    q_ic = ((1 − ε)·w_{y_i}·[c = y_i] + (ε/C)·w_c) / D, with D = Σ_i w_{y_i}
+    over non-ignored samples for 'mean' (1 otherwise), as PyTorch defines it, and the
     gradient is dℓ/dx_i = softmax(x_i)·Σ_c q_ic − q_i, which is the familiar
     p − onehot(y) for plain CE. Class-probability targets (N, C) use q = t.
 
@@ -348,7 +351,7 @@ class CrossEntropyLoss(_ClassLoss):
         self.label_smoothing = check_float("CrossEntropyLoss", "label_smoothing", label_smoothing, ge=0, le=1)
 
     def get_config(self):
-        return {"ignore_index": self.ignore_index, "reduction": self.reduction, "label_smoothing": self.label_smoothing}
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
     def forward(self, input, target):
         x = self._input(input)
@@ -387,16 +390,14 @@ class CrossEntropyLoss(_ClassLoss):
     def _index_target_weights(self, t, valid, n, c, dtype):
         wy = self._class_weights(t, valid, dtype)  # (N,)
         eps = self.label_smoothing
-        mean = self.reduction == "mean"
-        d_nll = float(wy.sum()) if mean else 1.0
+        d_nll = float(wy.sum()) if self.reduction == "mean" else 1.0
         q = np.zeros((n, c), dtype=dtype)
         q[np.arange(n), np.where(valid, t, 0)] = (1.0 - eps) * wy / d_nll if d_nll else np.nan
         if eps > 0.0:
             wc = np.ones(c, dtype=dtype) if self.weight is None else self.weight.astype(dtype)
-            # PyTorch normalises the smoothing term by the summed target weights when
-            # class weights are given, and by N (ignored samples included) otherwise.
-            d_smooth = (d_nll if self.weight is not None else float(n)) if mean else 1.0
-            q += np.where(valid[:, None], (eps / c) * wc[None, :] / d_smooth, 0.0).astype(dtype)
+            # The smoothing term shares the NLL term's divisor: Σ w[y_i] over the
+            # non-ignored samples (their count without class weights), as PyTorch.
+            q += np.where(valid[:, None], (eps / c) * wc[None, :] / d_nll, 0.0).astype(dtype) if d_nll else 0.0
         # q already holds the 'mean' divisors; report divisor 1 so forward does not divide again.
         return q, 1.0
 

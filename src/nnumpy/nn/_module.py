@@ -138,6 +138,11 @@ class Module:
             raise RuntimeError(
                 f"{type(self).__name__}.__init__ must call super().__init__() before assigning attributes."
             )
+        if name in self._buffers and not isinstance(value, (Parameter, Module)):
+            # Assigning to a registered buffer (also ``self.running_mean *= m``) updates it.
+            self._buffers[name] = value
+            object.__setattr__(self, name, value)
+            return
         for store in (self._parameters, self._modules, self._buffers):
             store.pop(name, None)
         if isinstance(value, Parameter):
