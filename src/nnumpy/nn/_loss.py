@@ -99,6 +99,11 @@ class _ElementwiseLoss(Loss):
     def forward(self, input, target):
         x, t = self._pair(input, target)
         loss, grad = self._loss_and_grad(x, t)
+        weight = getattr(self, "weight", None)  # BCE's per-element weight, broadcast to the input
+        if weight is not None:
+            w = weight.astype(x.dtype)
+            loss = loss * w
+            grad = grad * w
         grad *= self._scale(max(x.size, 1))
         self._none_shape = x.shape
         self._finish(grad)
@@ -190,10 +195,6 @@ class BCELoss(_ElementwiseLoss):
         log_1p = np.maximum(np.log1p(-p, where=p < 1.0, out=np.full_like(p, -100.0)), -100.0)
         loss = -(t * log_p + (1.0 - t) * log_1p)
         grad = (p - t) / np.maximum(p * (1.0 - p), 1e-12)
-        if self.weight is not None:
-            w = self.weight.astype(p.dtype)
-            loss = loss * w
-            grad = grad * w
         return loss, grad
 
 
@@ -224,10 +225,6 @@ class BCEWithLogitsLoss(_ElementwiseLoss):
             pw = self.pos_weight.astype(x.dtype)
             loss = (1.0 - t) * x + (1.0 + (pw - 1.0) * t) * sp_neg
             grad = sig * (1.0 - t + pw * t) - pw * t
-        if self.weight is not None:
-            w = self.weight.astype(x.dtype)
-            loss = loss * w
-            grad = grad * w
         return loss, grad
 
 
