@@ -23,10 +23,8 @@ __all__ = ["Optimizer"]
 # Hyperparameter checkers shared by the optimizers: ``checker(owner, name, value)``
 # returns the value as a Python scalar (never a NumPy scalar, which would promote
 # float32 arithmetic to float64 under NumPy 2) or raises the standard error.
-positive_float = partial(check_float, gt=0.0)
-nonnegative_float = partial(check_float, ge=0.0)
-any_float = check_float
-boolean = check_bool
+positive_float = partial(check_float, gt=0)
+nonnegative_float = partial(check_float, ge=0)
 
 
 def effective_grad(param: Parameter, maximize: bool, weight_decay: float) -> tuple[np.ndarray, bool]:
@@ -68,11 +66,26 @@ def _to_builtin(value: Any) -> Any:
     return value
 
 
+def _ordered(owner: str, params: Any) -> list:
+    """``list(params)``, refusing sets (their order, hence the state_dict indices, varies between runs)."""
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(
+            f"{owner} needs parameters in an ordered collection (their order defines the "
+            "state_dict indices); got a set: use a list instead."
+        )
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError(
+            f"{owner} expects an iterable of Parameters or of parameter-group dicts, got {type(params).__name__}."
+        ) from None
+
+
 class Optimizer:
     """Base class of every optimizer: ``θ ← update(θ, ∇θ, state)`` for each parameter group.
 
     Subclasses declare ``_param_specs`` (hyperparameter name -> checker) and
-    implement ``_step_group(group)``. Parameters whose ``grad`` is ``None``
+    implement ``_step_group(group, **hyperparameters)``. Parameters whose ``grad`` is ``None``
     are skipped, as in PyTorch.
 
     Args:
@@ -92,7 +105,12 @@ class Optimizer:
         array([0.9, 0.9])
     """
 
-    _param_specs: dict[str, Callable[[str, str, Any], Any]] = {}
+    # Hyperparameter name -> checker; every optimizer has these three, subclasses extend the dict.
+    _param_specs: dict[str, Callable[[str, str, Any], Any]] = {
+        "lr": positive_float,
+        "weight_decay": nonnegative_float,
+        "maximize": check_bool,
+    }
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], defaults: Mapping[str, Any]) -> None:
         owner = type(self).__name__
@@ -104,13 +122,7 @@ class Optimizer:
         self.defaults: dict[str, Any] = self._checked(dict(defaults))
         self.state: dict[Parameter, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
-        try:
-            groups = list(params)
-        except TypeError:
-            raise TypeError(
-                f"{owner} expects an iterable of Parameters or of parameter-group dicts, "
-                f"got {type(params).__name__}."
-            ) from None
+        groups = _ordered(owner, params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], Mapping):
@@ -143,14 +155,7 @@ class Optimizer:
         if "params" not in param_group:
             raise ValueError(f"A parameter group of {owner} must have a 'params' entry; got keys {sorted(param_group)}.")
         params = param_group["params"]
-        if isinstance(params, Parameter):
-            params = [params]
-        elif isinstance(params, (set, frozenset)):
-            raise TypeError(
-                f"{owner} needs parameters in an ordered collection (their order defines the "
-                "state_dict indices); got a set: use a list instead."
-            )
-        params = list(params)
+        params = [params] if isinstance(params, Parameter) else _ordered(owner, params)
         for i, p in enumerate(params):
             if not isinstance(p, Parameter):
                 raise TypeError(
@@ -161,15 +166,17 @@ class Optimizer:
             raise ValueError(f"A parameter group of {owner} lists the same parameter more than once.")
         taken = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in taken for p in params):
-            raise ValueError("some parameters appear in more than one parameter group")
+            raise ValueError(
+                f"{owner}: some parameters appear in more than one parameter group; a Parameter "
+                "may belong to one group only."
+            )
         group = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}}
         group = self._checked(group)
         group["params"] = params
         self.param_groups.append(group)
 
-    def _active(self, group: dict[str, Any]) -> Iterator[tuple[Parameter, dict[str, Any]]]:
-        """Yield ``(param, state)`` for the parameters of ``group`` that have a gradient."""
-        state = self.state
+    def _with_grad(self, group: dict[str, Any]) -> Iterator[Parameter]:
+        """Yield the parameters of ``group`` that have a gradient (of the parameter's shape and dtype)."""
         for p in group["params"]:
             grad = p.grad
             if grad is None:
@@ -179,6 +186,19 @@ class Optimizer:
                     f"{type(self).__name__}.step: gradient of shape {grad.shape} does not match "
                     f"parameter of shape {p.data.shape}."
                 )
+            if grad.dtype != p.data.dtype:
+                # As PyTorch refuses such a .grad: a float64 gradient would silently make the
+                # update (and the optimizer's buffers) float64.
+                raise TypeError(
+                    f"{type(self).__name__}.step: gradient of dtype {grad.dtype} does not match parameter "
+                    f"of dtype {p.data.dtype}: use Parameter.accumulate(), which casts, or .astype({p.data.dtype})."
+                )
+            yield p
+
+    def _active(self, group: dict[str, Any]) -> Iterator[tuple[Parameter, dict[str, Any]]]:
+        """Yield ``(param, state)`` for the parameters of ``group`` that have a gradient."""
+        state = self.state
+        for p in self._with_grad(group):
             st = state.get(p)
             if st is None:
                 st = state[p] = self._init_state(p, group)
@@ -198,11 +218,12 @@ class Optimizer:
         """
         loss = closure() if closure is not None else None
         for group in self.param_groups:
-            self._step_group(group)
+            self._step_group(group, **{name: group[name] for name in self._param_specs})
         return loss
 
-    def _step_group(self, group: dict[str, Any]) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement _step_group(group).")
+    def _step_group(self, group: dict[str, Any], **hyperparameters: Any) -> None:
+        """Update the parameters of ``group``; its ``_param_specs`` values come as keyword arguments."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _step_group(group, **hyperparameters).")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: ``None`` by default, or zeros in place."""
@@ -218,20 +239,17 @@ class Optimizer:
         Arrays are copies; the other values are Python ints, floats, bools,
         ``None``, strings, lists or tuples.
         """
-        index: dict[int, int] = {}
-        groups = []
+        groups: list[dict[str, Any]] = []
+        state: dict[int, dict[str, Any]] = {}
+        start = 0
         for group in self.param_groups:
-            ids = []
-            for p in group["params"]:
-                index.setdefault(id(p), len(index))
-                ids.append(index[id(p)])
+            ids = list(range(start, start + len(group["params"])))
+            start += len(ids)
             groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
-        state = {
-            index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in st.items()}
-            for group in self.param_groups
-            for p in group["params"]
-            if (st := self.state.get(p)) is not None
-        }
+            for i, p in zip(ids, group["params"]):
+                entry = self.state.get(p)
+                if entry:  # PyTorch omits parameters without state
+                    state[i] = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in entry.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -264,8 +282,9 @@ class Optimizer:
                 )
             for idx, p in zip(saved_ids, group["params"]):
                 by_index[int(idx)] = p
+            # Saved values win; a hyperparameter the saved group lacks keeps its current value.
             hyper = {k: _to_builtin(v) for k, v in saved.items() if k != "params"}
-            new_groups.append({**hyper, "params": group["params"]})
+            new_groups.append({**group, **hyper, "params": group["params"]})
 
         new_state: dict[Parameter, dict[str, Any]] = {}
         for idx, saved_state in state_dict["state"].items():
@@ -306,4 +325,4 @@ def check_betas(owner: str, name: str, value: Any) -> tuple[float, float]:
     """Check Adam's ``betas``: a pair of floats, each in [0, 1)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise param_error(owner, name, "a tuple of two floats in [0, 1)", value, TypeError)
-    return tuple(check_float(owner, f"{name}[{i}]", b, ge=0.0, lt=1.0) for i, b in enumerate(value))
+    return tuple(check_float(owner, f"{name}[{i}]", b, ge=0, lt=1) for i, b in enumerate(value))
