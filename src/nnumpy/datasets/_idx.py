@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_write_bytes
 from ..errors import DataError
-from ._atomic import atomic_write_bytes
 
 __all__ = ["read_idx", "write_idx", "read_idx_pair"]
 
@@ -145,15 +145,26 @@ def _to_array(data, dtype: np.dtype, shape: tuple) -> np.ndarray:
     return arr.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
 
 
+def is_gzip(blob: bytes) -> bool:
+    """True when ``blob`` starts with the gzip magic bytes."""
+    return blob[:2] == _GZIP_MAGIC
+
+
+def parse_idx_bytes(path, blob: bytes) -> tuple[np.ndarray, bytes, bytes | bytearray | memoryview]:
+    """Parse the content ``blob`` of an IDX file (``path`` only names it in errors).
+
+    Returns (array, decompressed header bytes, decompressed data bytes); the
+    last two let callers hash the decompressed content without decoding twice.
+    """
+    path = Path(path)
+    return _parse_gz(path, blob) if is_gzip(blob) else _parse_raw(path, blob)
+
+
 def _load_idx(path) -> tuple[np.ndarray, bytes, bytes | bytearray | memoryview, bytes]:
     """Read ``path``; return (array, raw header, raw data, file bytes as stored)."""
     path = Path(path)
     blob = _read_file_bytes(path)
-    if blob[:2] == _GZIP_MAGIC:
-        arr, header, data = _parse_gz(path, blob)
-    else:
-        arr, header, data = _parse_raw(path, blob)
-    return arr, header, data, blob
+    return (*parse_idx_bytes(path, blob), blob)
 
 
 def read_idx(path) -> np.ndarray:

@@ -1,0 +1,375 @@
+"""Dataset, TensorDataset and DataLoader: mini-batches over in-memory arrays.
+
+A ``DataLoader`` epoch visits every sample exactly once: with ``shuffle=True``
+in the order of a fresh permutation drawn from the loader's own generator
+(sampling without replacement), otherwise in index order. For a
+``TensorDataset`` each batch is a *view*: without shuffling a slice of the
+original arrays, with shuffling a slice of one contiguous shuffled copy made
+once per epoch (``np.take(X, perm, axis=0)``), which is cheaper than gathering
+every batch by fancy indexing and never copies the whole dataset per batch.
+
+Exact resume: ``state_dict()`` records the epoch counter, the position inside
+the epoch and the generator's state at the start of the epoch (the permutation
+is regenerated from it rather than stored) plus its current state;
+``load_state_dict()`` restores them so the next iteration continues with the
+same remaining batches, bit for bit.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Iterator
+
+import numpy as np
+
+from .._random import as_generator
+from .._validation import check_bool, check_int
+from ..errors import DataError
+
+__all__ = ["Dataset", "TensorDataset", "DataLoader"]
+
+_STATE_VERSION = 1
+_NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+
+
+class Dataset:
+    """Map-style data set: ``len(ds)`` samples, ``ds[i]`` returns sample ``i``.
+
+    Subclasses implement ``__len__`` and ``__getitem__(i)`` for integer ``i``;
+    a sample is an array, a number, or a tuple of them (e.g. ``(x, y)``), and
+    :class:`DataLoader` stacks samples into batches.
+
+    Example:
+        >>> class Squares(Dataset):
+        ...     def __len__(self): return 4
+        ...     def __getitem__(self, i): return np.float32(i), i * i
+        >>> next(iter(DataLoader(Squares(), batch_size=4)))[1]
+        array([0, 1, 4, 9])
+    """
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __getitem__(self, index) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+
+def _as_numeric(a, label: str) -> np.ndarray:
+    try:
+        arr = np.asarray(a)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"TensorDataset could not turn {label} into an array: {e}") from None
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(
+            f"TensorDataset expected a numeric array for {label}, got dtype {arr.dtype}. "
+            f"Convert it first, e.g. np.asarray({label}, dtype=np.float32)."
+        )
+    if arr.ndim == 0:
+        raise ValueError(f"TensorDataset expected {label} to have a first axis indexing samples, got a 0-d array.")
+    return arr
+
+
+class TensorDataset(Dataset):
+    """Samples are rows of arrays sharing their first dimension: ``ds[i] = (X[i], y[i])``.
+
+    The arrays are kept as given (``np.asarray``, no copy). Any numeric dtype is
+    accepted (bool, int, float, complex); NaN/inf are not checked here.
+
+    Args:
+        *arrays (array_like): one or more arrays, first axis = sample, e.g. ``(X, y)``.
+
+    Shape:
+        X: (N, *), y: (N, *) -- every array has the same N.
+
+    Raises:
+        ValueError: no arrays, or a 0-d array. DataError (a ValueError): the
+            first dimensions differ. TypeError: an object/str/other non-numeric array.
+
+    Example:
+        >>> ds = TensorDataset(np.zeros((3, 2)), np.array([0, 1, 0]))
+        >>> len(ds), ds[1][1]
+        (3, np.int64(1))
+    """
+
+    def __init__(self, *arrays):
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array, e.g. TensorDataset(X, y).")
+        labels = ["X", "y"][: len(arrays)] if len(arrays) <= 2 else [f"arrays[{i}]" for i in range(len(arrays))]
+        checked = tuple(_as_numeric(a, label) for a, label in zip(arrays, labels))
+        lengths = [a.shape[0] for a in checked]
+        if len(set(lengths)) > 1:
+            shapes = ", ".join(f"{label} {a.shape}" for a, label in zip(checked, labels))
+            raise DataError(
+                f"TensorDataset arrays must have the same first dimension (number of samples); got {shapes}."
+            )
+        self.arrays: tuple[np.ndarray, ...] = checked
+
+    def __len__(self) -> int:
+        return self.arrays[0].shape[0]
+
+    def __getitem__(self, index):
+        return tuple(a[index] for a in self.arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{a.shape} {a.dtype}" for a in self.arrays)
+        return f"TensorDataset({shapes})"
+
+
+def _collate(samples: list, batch: int):
+    """Stack a list of samples (arrays, numbers or tuples of them) into a batch."""
+    first = samples[0]
+    try:
+        if isinstance(first, (tuple, list)):
+            if any(not isinstance(s, (tuple, list)) or len(s) != len(first) for s in samples):
+                raise ValueError("samples have different numbers of fields")
+            return tuple(np.stack([np.asarray(s[j]) for s in samples]) for j in range(len(first)))
+        return np.stack([np.asarray(s) for s in samples])
+    except ValueError as e:
+        raise DataError(f"DataLoader could not stack the samples of batch {batch} into arrays: {e}") from None
+
+
+def _to_json(obj):
+    """Bit-generator states hold ints, strs and (MT19937) uint32 arrays; make them JSON-able."""
+    if isinstance(obj, dict):
+        return {k: _to_json(v) for k, v in obj.items()}
+    if isinstance(obj, np.ndarray):
+        return {"__ndarray__": obj.tolist(), "dtype": obj.dtype.str}
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def _from_json(obj):
+    if isinstance(obj, dict):
+        if "__ndarray__" in obj:
+            return np.asarray(obj["__ndarray__"], dtype=np.dtype(obj["dtype"]))
+        return {k: _from_json(v) for k, v in obj.items()}
+    return obj
+
+
+class DataLoader:
+    """Iterate over a data set in mini-batches, reshuffled every epoch.
+
+    ``len(loader)`` is the number of batches per epoch:
+    ``ceil(N / batch_size)``, or ``floor(N / batch_size)`` with ``drop_last``.
+    ``batch_size=1`` gives online learning. Batches of a :class:`TensorDataset`
+    are tuples of views (see module docstring): treat them as read-only, or
+    copy before modifying. Any other :class:`Dataset` is read sample by sample
+    and stacked.
+
+    Each ``iter(loader)`` starts a new epoch and draws a fresh permutation
+    (when shuffling) from the loader's generator; leaving an epoch early and
+    iterating again starts the next epoch.
+
+    Args:
+        dataset (Dataset): anything with ``__len__`` and ``__getitem__``; non-empty.
+        batch_size (int): samples per batch, >= 1. Default 1.
+        shuffle (bool): draw a new permutation each epoch. Default False.
+        drop_last (bool): drop the final batch when smaller than ``batch_size``. Default False.
+        rng: None, an int seed or a ``np.random.Generator`` (used, not copied). Default None.
+
+    Shape:
+        A batch of ``TensorDataset(X, y)`` is ``(X[idx], y[idx])`` with
+        ``len(idx) = batch_size`` (the last one may be shorter).
+
+    Raises:
+        TypeError / ValueError: a bad parameter (standard message). DataError: an
+            empty dataset. ValueError: ``drop_last`` with fewer samples than one batch.
+
+    Example:
+        >>> ds = TensorDataset(np.arange(10.0).reshape(5, 2), np.arange(5))
+        >>> loader = DataLoader(ds, batch_size=2, shuffle=True, rng=0)
+        >>> len(loader), [yb.shape[0] for _, yb in loader], loader.epoch
+        (3, [2, 2, 1], 1)
+    """
+
+    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False, *, rng=None):
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(
+                f"DataLoader expected a Dataset (an object with __len__ and __getitem__), got "
+                f"{type(dataset).__name__}. Wrap arrays with TensorDataset(X, y)."
+            )
+        self.dataset = dataset
+        self.batch_size = check_int("DataLoader", "batch_size", batch_size, ge=1)
+        self.shuffle = check_bool("DataLoader", "shuffle", shuffle)
+        self.drop_last = check_bool("DataLoader", "drop_last", drop_last)
+        self.rng = as_generator(rng, "DataLoader")
+        n = self._num_samples()
+        if self.drop_last and n < self.batch_size:
+            raise ValueError(
+                f"DataLoader with drop_last=True and batch_size={self.batch_size} would yield no batches from "
+                f"{n} samples; use a smaller batch_size or drop_last=False."
+            )
+        self._epoch = 0
+        self._in_progress = False  # an epoch has begun and has not run to its end
+        self._batch_index = 0  # batches handed out in the current epoch
+        self._perm: np.ndarray | None = None
+        self._epoch_n = n
+        self._epoch_rng_state: dict | None = None
+        self._resume = False  # load_state_dict restored a mid-epoch position
+        self._token = 0  # identifies the live iterator; older ones stop updating state
+
+    # -- sizes -------------------------------------------------------------
+    def _num_samples(self) -> int:
+        n = len(self.dataset)
+        if n < 1:
+            raise DataError(f"DataLoader got an empty dataset ({type(self.dataset).__name__} of length {n}).")
+        return n
+
+    def _num_batches(self, n: int) -> int:
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __len__(self) -> int:
+        return self._num_batches(len(self.dataset))
+
+    @property
+    def epoch(self) -> int:
+        """Epochs finished so far, i.e. the 0-based index of the epoch now running."""
+        return self._epoch
+
+    @property
+    def batch_index(self) -> int:
+        """Batches handed out so far in the current epoch."""
+        return self._batch_index if self._in_progress else 0
+
+    # -- iteration ---------------------------------------------------------
+    def _begin_epoch(self) -> None:
+        self._epoch_n = self._num_samples()
+        self._epoch_rng_state = copy.deepcopy(self.rng.bit_generator.state)
+        self._perm = self.rng.permutation(self._epoch_n) if self.shuffle else None
+        self._in_progress = True
+
+    def __iter__(self) -> Iterator:
+        return self.iter_from(None)
+
+    def iter_from(self, batch_index: int | None = None) -> Iterator:
+        """Iterate over an epoch starting at batch ``batch_index``.
+
+        After :meth:`load_state_dict` restored a mid-epoch position, this
+        continues that epoch (``None`` = at the saved position); otherwise it
+        starts a new epoch, drawing its permutation as ``iter(loader)`` would,
+        and skips the first ``batch_index`` batches without reading them.
+
+        Args:
+            batch_index (int | None): first batch to yield, 0 <= batch_index <= len(loader).
+                Default None: the saved position after ``load_state_dict``, else 0.
+        """
+        if batch_index is not None:
+            batch_index = check_int("DataLoader.iter_from", "batch_index", batch_index, ge=0, le=len(self))
+        if self._resume:
+            self._resume = False
+            start = self._batch_index if batch_index is None else batch_index
+        else:
+            if self._in_progress:  # previous epoch was left early, or its end not yet reached
+                self._epoch += 1
+            self._begin_epoch()
+            start = batch_index or 0
+        self._batch_index = start
+        self._token += 1
+        return self._batches(self._token, start)
+
+    def _batches(self, token: int, start: int) -> Iterator:
+        n, bs, perm, ds = self._epoch_n, self.batch_size, self._perm, self.dataset
+        n_batches = self._num_batches(n)
+        if isinstance(ds, TensorDataset):
+            lo, hi = start * bs, min(n_batches * bs, n)
+            if perm is None:
+                buffers, base = ds.arrays, 0
+            else:
+                # One contiguous gather of the remaining samples per epoch; batches are slices of it.
+                buffers, base = tuple(np.take(a, perm[lo:hi], axis=0) for a in ds.arrays), lo
+            get = lambda s, e: tuple(buf[s - base : e - base] for buf in buffers)  # noqa: E731
+        else:
+            order = perm if perm is not None else np.arange(n)
+            get = lambda s, e: _collate([ds[int(i)] for i in order[s:e]], s // bs)  # noqa: E731
+        for b in range(start, n_batches):
+            batch = get(b * bs, min(b * bs + bs, n))
+            if token == self._token:
+                self._batch_index = b + 1
+            yield batch
+        if token == self._token:
+            self._in_progress = False
+            self._batch_index = 0
+            self._epoch += 1
+
+    # -- checkpointing -----------------------------------------------------
+    def state_dict(self) -> dict:
+        """Return the loader's position and RNG state as a JSON-serialisable dict.
+
+        Keys: ``epoch``, ``batch_index`` (batches already consumed in that epoch),
+        ``epoch_rng_state`` (generator state at the start of the running epoch,
+        or None between epochs), ``rng_state`` (current generator state), and
+        ``num_samples``/``batch_size``/``shuffle``/``drop_last`` to check the
+        loader it is restored into. An epoch whose last batch was handed out
+        counts as finished.
+        """
+        running = self._in_progress and self._batch_index < self._num_batches(self._epoch_n)
+        finished = self._in_progress and not running
+        return {
+            "version": _STATE_VERSION,
+            "epoch": self._epoch + int(finished),
+            "batch_index": self._batch_index if running else 0,
+            "epoch_rng_state": _to_json(self._epoch_rng_state) if running else None,
+            "rng_state": _to_json(self.rng.bit_generator.state),
+            "num_samples": len(self.dataset),
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "drop_last": self.drop_last,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a :meth:`state_dict`; the next iteration resumes exactly where it was saved.
+
+        Raises:
+            ValueError: the state is malformed or was saved for a loader with a
+                different dataset length, batch_size, shuffle or drop_last.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"DataLoader.load_state_dict expected a dict, got {type(state).__name__}.")
+        keys = ("version", "epoch", "batch_index", "epoch_rng_state", "rng_state", "num_samples",
+                "batch_size", "shuffle", "drop_last")  # fmt: skip
+        missing = [k for k in keys if k not in state]
+        if missing:
+            raise ValueError(f"DataLoader state is missing key(s) {', '.join(missing)}.")
+        if state["version"] != _STATE_VERSION:
+            raise ValueError(f"DataLoader state version {state['version']!r} is not supported (expected 1).")
+        mine = {"num_samples": len(self.dataset), "batch_size": self.batch_size, "shuffle": self.shuffle,
+                "drop_last": self.drop_last}  # fmt: skip
+        for key, value in mine.items():
+            if state[key] != value:
+                raise ValueError(
+                    f"DataLoader state was saved with {key}={state[key]!r} but this loader has {key}={value!r}."
+                )
+        epoch = check_int("DataLoader.load_state_dict", "epoch", state["epoch"], ge=0)
+        index = check_int("DataLoader.load_state_dict", "batch_index", state["batch_index"], ge=0, le=len(self))
+        bitgen = self.rng.bit_generator
+        resume = state["epoch_rng_state"] is not None
+        n = self._num_samples()
+        try:
+            # Validate both states on a scratch generator of the same kind before touching ours.
+            scratch = type(bitgen)()
+            current = _from_json(state["rng_state"])
+            scratch.state = current
+            if resume:
+                epoch_state = _from_json(state["epoch_rng_state"])
+                scratch.state = epoch_state
+                # The interrupted epoch's permutation, regenerated exactly as _begin_epoch drew it.
+                perm = np.random.Generator(scratch).permutation(n) if self.shuffle else None
+        except (TypeError, ValueError, KeyError) as e:
+            raise ValueError(
+                f"DataLoader state holds an RNG state this loader's {type(bitgen).__name__} cannot take: {e}"
+            ) from None
+        bitgen.state = current
+        if resume:
+            self._epoch_rng_state, self._perm, self._epoch_n = epoch_state, perm, n
+        self._epoch = epoch
+        self._resume = self._in_progress = resume
+        self._batch_index = index if resume else 0
+        self._token += 1  # iterators created before the restore no longer move the position
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, epoch={self._epoch})"
+        )
