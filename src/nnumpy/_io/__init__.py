@@ -1,0 +1,1 @@
+"""Implementation of :mod:`nnumpy.io` (model files and checkpoints); import from there."""

@@ -1,0 +1,237 @@
+"""Model architecture as data: describe a model as JSON, check it, rebuild it.
+
+A node is ``{"type": "Linear", "config": {...}}``; a ``Sequential`` node has
+``"children": [{"name": "0", "type": ...}, ...]``; a layer that takes a
+``dtype`` argument also records ``"dtype": "float32"``. Loading never imports
+or evaluates anything: ``type`` must be a key of :data:`nnumpy.nn.LAYERS`,
+``config`` may name only that class's constructor arguments (``rng`` and
+``dtype`` excluded) and hold only JSON scalars of the annotated kind, and the
+model is built by calling the allow-listed classes with those arguments.
+"""
+
+from __future__ import annotations
+
+import inspect as _inspect
+import re
+from collections import OrderedDict
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelFileError
+from ..nn import LAYERS, Loss, Module, Sequential
+from ._format import file_error
+
+__all__ = ["describe", "check", "build", "check_model"]
+
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+#: Layer arguments may ask for at most this many values beyond the tensors in the file.
+SLACK_VALUES = 1 << 16
+_NODE_KEYS = {"type", "config", "children", "name", "dtype"}
+_DTYPE_NAMES = ("float32", "float64")
+_NAME = re.compile(r"[0-9]+|[A-Za-z][A-Za-z0-9_]{0,99}")
+_KINDS = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,), "None": (type(None),)}
+
+
+def _where(prefix: str) -> str:
+    return f"'{prefix}'" if prefix else "the root module"
+
+
+def _layer_list() -> str:
+    return ", ".join(sorted(LAYERS))
+
+
+@lru_cache(maxsize=None)
+def _signature(cls: type) -> tuple[dict[str, tuple[type, ...] | None], bool, bool]:
+    """``({argument: accepted Python types or None}, takes dtype, takes rng)`` for a layer class."""
+    args: dict[str, tuple[type, ...] | None] = {}
+    takes = {"dtype": False, "rng": False}
+    for name, p in _inspect.signature(cls.__init__).parameters.items():
+        if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if name in takes:
+            takes[name] = True
+            continue
+        kinds: tuple[type, ...] | None = ()
+        ann = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
+        for token in str(ann).split("|"):
+            token = token.strip()
+            if token not in _KINDS:  # unannotated or complex: the constructor's own checks decide
+                kinds = None
+                break
+            kinds += _KINDS[token]
+        args[name] = kinds
+    return args, takes["dtype"], takes["rng"]
+
+
+def check_model(model: Any, what: str = "save") -> Module:
+    """Refuse anything but a ``Module`` (a loss is not a model)."""
+    if isinstance(model, Loss):
+        raise TypeError(f"{what} expects a model (an nnumpy.nn.Module), got the loss {type(model).__name__}: save the network it trains.")
+    if not isinstance(model, Module):
+        raise TypeError(f"{what} expects an nnumpy.nn.Module, got {type(model).__name__}.")
+    return model
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    return value
+
+
+def describe(model: Module, prefix: str = "") -> dict[str, Any]:
+    """The architecture of ``model`` as a JSON-able dict.
+
+    Raises:
+        ModelFileError: a module is not one of nnumpy's built-in layers.
+    """
+    cls = type(model)
+    name = cls.__name__
+    if LAYERS.get(name) is not cls:
+        raise ModelFileError(
+            f"cannot save the architecture of {cls.__qualname__} at {_where(prefix)}: only nnumpy's built-in "
+            f"layers ({_layer_list()}) can be rebuilt from a file. Save the weights with "
+            "nnumpy.io.save_state(model, path) and load them with nnumpy.load_state(model, path) into a model "
+            "you build in code (the same applies to load_checkpoint: pass the model object to restore)."
+        )
+    node: dict[str, Any] = {"type": name}
+    config = {k: _scalar(v) for k, v in model.get_config().items()}
+    if config:
+        node["config"] = config
+    _, takes_dtype, _ = _signature(cls)
+    if takes_dtype:
+        node["dtype"] = _layer_dtype(model, prefix)
+    children = list(model.named_children())
+    if children or cls is Sequential:
+        node["children"] = [
+            {"name": child_name, **describe(child, f"{prefix}.{child_name}" if prefix else child_name)}
+            for child_name, child in children
+        ]
+    return node
+
+
+def _layer_dtype(module: Module, prefix: str) -> str:
+    """The one float dtype of a layer's own tensors (its ``dtype`` attribute when it has none)."""
+    arrays = [p.data for p in module._parameters.values() if p is not None]
+    arrays += [np.asarray(b) for b in module._buffers.values() if b is not None]
+    found = {a.dtype.name for a in arrays if a.dtype.kind == "f"}
+    if len(found) > 1:
+        raise ModelFileError(
+            f"cannot save {type(module).__name__} at {_where(prefix)}: its tensors mix dtypes {sorted(found)}; "
+            "call model.to(np.float32) or model.to(np.float64) first."
+        )
+    return found.pop() if found else np.dtype(getattr(module, "dtype", np.float32)).name
+
+
+def check(arch: Any, path, *, tensor_values: int) -> None:
+    """Validate an architecture read from ``path`` without building anything.
+
+    Args:
+        arch: the parsed JSON.
+        path: the file, for messages.
+        tensor_values: number of tensor elements in the file; layer sizes that
+            would allocate far more than this are refused (a crafted file must
+            not make the loader allocate gigabytes).
+
+    Raises:
+        ModelFileError: naming the file, the module and the problem.
+    """
+    counter = {"nodes": 0, "values": 0}
+    _check_node(arch, path, "", 0, counter)
+    if counter["values"] > tensor_values + SLACK_VALUES:
+        raise file_error(
+            path,
+            f"the architecture's layer sizes ask for about {counter['values']} values but the file holds "
+            f"{tensor_values} tensor values (corrupt or crafted file); refusing to build it",
+        )
+
+
+def _check_node(node: Any, path, prefix: str, depth: int, counter: dict[str, int]) -> None:
+    where = _where(prefix)
+    counter["nodes"] += 1
+    if depth > MAX_DEPTH or counter["nodes"] > MAX_NODES:
+        raise file_error(path, f"architecture is nested deeper than {MAX_DEPTH} levels or has over {MAX_NODES} modules")
+    if not isinstance(node, dict):
+        raise file_error(path, f"architecture node at {where} is a JSON {type(node).__name__}, expected an object")
+    extra = set(node) - _NODE_KEYS
+    if extra:
+        raise file_error(path, f"architecture node at {where} has unknown keys {sorted(extra)}")
+    type_name = node.get("type")
+    if not isinstance(type_name, str) or type_name not in LAYERS:
+        raise ModelFileError(
+            f"unknown layer type {str(type_name)[:80]!r} in model file {path} (at {where}); nnumpy builds only: "
+            f"{_layer_list()}. For a model with your own layers, build it in code and use "
+            "nnumpy.load_state(model, path)."
+        )
+    cls = LAYERS[type_name]
+    allowed, takes_dtype, _ = _signature(cls)
+    config = node.get("config", {})
+    if not isinstance(config, dict):
+        raise file_error(path, f"'config' of {type_name} at {where} must be an object")
+    product = 1
+    for key, value in config.items():
+        if key not in allowed:
+            raise file_error(
+                path, f"{type_name} at {where} has unknown argument {key[:80]!r} (allowed: {sorted(allowed) or 'none'})"
+            )
+        kinds = allowed[key]
+        if value is not None and not isinstance(value, (bool, int, float, str)):
+            raise file_error(path, f"argument {key!r} of {type_name} at {where} must be a JSON scalar, got {type(value).__name__}")
+        if kinds is not None and not (isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))):
+            expected = " or ".join(t.__name__ for t in dict.fromkeys(kinds))
+            raise file_error(path, f"argument {key!r} of {type_name} at {where} must be {expected}, got {value!r:.80}")
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            product = product * value if product <= (1 << 62) else product
+    counter["values"] += min(product, 1 << 62)
+    if "dtype" in node:
+        if not takes_dtype or node["dtype"] not in _DTYPE_NAMES:
+            raise file_error(path, f"{type_name} at {where} has an invalid dtype entry {str(node['dtype'])[:40]!r}")
+    children = node.get("children")
+    if children is None:
+        if cls is Sequential:
+            raise file_error(path, f"Sequential at {where} has no 'children' list")
+        return
+    if cls is not Sequential or not isinstance(children, list):
+        raise file_error(path, f"{type_name} at {where} cannot have children")
+    seen = set()
+    for i, child in enumerate(children):
+        name = child.get("name", str(i)) if isinstance(child, dict) else str(i)
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or hasattr(Sequential, name) or name == "training" or name in seen:
+            raise file_error(path, f"child {i} of Sequential at {where} has an invalid or repeated name {str(name)[:80]!r}")
+        seen.add(name)
+        _check_node(child, path, f"{prefix}.{name}" if prefix else name, depth + 1, counter)
+
+
+def build(arch: dict[str, Any], path, *, rng=None) -> Module:
+    """Build the model described by an architecture that passed :func:`check`.
+
+    Args:
+        arch: the checked architecture.
+        path: the file, for messages.
+        rng: a Generator handed to every layer that takes ``rng`` (Linear's
+            init is overwritten by the file's weights; Dropout draws its masks).
+    """
+    return _build(arch, path, "", rng)
+
+
+def _build(node: dict[str, Any], path, prefix: str, rng) -> Module:
+    cls = LAYERS[node["type"]]
+    _, takes_dtype, takes_rng = _signature(cls)
+    kwargs = dict(node.get("config", {}))
+    if takes_dtype:
+        kwargs["dtype"] = np.dtype(node.get("dtype", "float32"))
+    if takes_rng and rng is not None:
+        kwargs["rng"] = rng
+    if cls is Sequential:
+        children = OrderedDict()
+        for i, child in enumerate(node["children"]):
+            name = child.get("name", str(i))
+            children[name] = _build(child, path, f"{prefix}.{name}" if prefix else name, rng)
+        return Sequential(children)
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as err:
+        raise file_error(path, f"invalid arguments for {node['type']} at {_where(prefix)}: {err}") from None
+
