@@ -4,10 +4,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import check, data, datasets, nn, optim  # noqa: E402
+from . import check, data, datasets, nn, optim, train  # noqa: E402
 from .errors import DataError, ModelFileError, NnumpyError  # noqa: E402
 
-__all__ = ["__version__", "check", "data", "datasets", "nn", "optim", "DataError", "ModelFileError", "NnumpyError"]
+__all__ = ["__version__", "check", "data", "datasets", "nn", "optim", "train", "DataError", "ModelFileError", "NnumpyError"]
 
 from .io import load, load_state, save  # noqa: E402
 
