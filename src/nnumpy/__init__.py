@@ -12,3 +12,8 @@ __all__ = ["__version__", "check", "data", "datasets", "nn", "optim", "train", "
 from .io import load, load_state, save  # noqa: E402
 
 __all__ += ["save", "load", "load_state"]
+
+from . import plot  # noqa: E402  (matplotlib is imported only inside its functions)
+from ._inspect import trace  # noqa: E402
+
+__all__ += ["plot", "trace"]

@@ -50,12 +50,18 @@ class _Elementwise(Module):
 
     def backward(self, grad_output):
         deriv = self._saved("_deriv")
-        if callable(deriv):
+        fresh = callable(deriv)  # a lazily built derivative is a new array this module may overwrite
+        if fresh:
             deriv = deriv()
         g = np.asarray(grad_output)
         if g.shape != deriv.shape:
             raise ValueError(f"{type(self).__name__}.backward expected grad_output of shape {deriv.shape}, got {g.shape}.")
-        out = np.multiply(deriv, g)  # never writes into grad_output
+        if fresh:
+            # In place into the fresh derivative: no second temporary, the result keeps
+            # the layer's dtype, and grad_output is only read.
+            np.multiply(deriv, g, out=deriv, casting="same_kind")
+            return deriv
+        out = np.multiply(deriv, g)  # never writes into grad_output (nor into the cached derivative)
         return out if out.dtype == deriv.dtype else out.astype(deriv.dtype)
 
 
@@ -153,7 +159,7 @@ class Sigmoid(_Elementwise):
         y = F.sigmoid(x)
 
         def deriv():
-            d = 1.0 - y
+            d = np.subtract(1.0, y)
             d *= y
             return d
 

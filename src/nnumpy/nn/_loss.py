@@ -64,7 +64,7 @@ class Loss(Module):
     def _reduce(self, per_element: np.ndarray, divisor: float | None = None):
         if self.reduction == "none":
             return per_element
-        total = float(np.sum(per_element))
+        total = float(per_element.sum())
         if self.reduction == "sum":
             return total
         return total / (per_element.size if divisor is None else divisor)
@@ -354,15 +354,19 @@ class CrossEntropyLoss(_ClassLoss):
         x = self._input(input)
         n, c = x.shape
         t_arr = np.asarray(target)
-        logp = F.log_softmax(x, axis=1)  # (N, C)
         self._none_shape = (n,)
         if t_arr.ndim == 2:
             q, divisor = self._soft_target_weights(t_arr, n, c, x.dtype)
         else:
+            plain = self.weight is None and self.label_smoothing == 0.0
+            t = self._plain_indices(t_arr, n, c) if plain else None
+            if t is not None:
+                return self._plain(x, t, n)
             t, valid = self._indices(t_arr, n, c)
-            if self.weight is None and self.label_smoothing == 0.0 and valid.all():
-                return self._plain(logp, t, n)
+            if plain and valid.all():
+                return self._plain(x, t, n)
             q, divisor = self._index_target_weights(t, valid, n, c, x.dtype)
+        logp = F.log_softmax(x, axis=1)  # (N, C)
         per_sample = -(q * logp).sum(axis=1)  # (N,)
         probs = np.exp(logp)
         grad = probs * q.sum(axis=1, keepdims=True) - q
@@ -373,15 +377,45 @@ class CrossEntropyLoss(_ClassLoss):
         self._finish(grad)
         return self._reduce(per_sample)
 
-    def _plain(self, logp, t, n):
-        """Fast path: no weights, no smoothing, no ignored index: grad = softmax − onehot."""
-        rows = np.arange(n)
-        per_sample = -logp[rows, t]
-        grad = np.exp(logp)
-        grad[rows, t] -= 1.0
+    def _plain_indices(self, t, n: int, c: int):
+        """``t`` as intp when every index is a valid class and none is ignored, else None.
+
+        Two reductions instead of the masks of :meth:`_indices`; anything unusual
+        (wrong dtype or shape, an index out of [0, C), an ``ignore_index`` that is
+        a real class) returns None so that :meth:`_indices` checks it and raises
+        its usual errors.
+        """
+        if t.dtype.kind not in "iu" or t.shape != (n,) or n == 0 or 0 <= self.ignore_index < c:
+            return None
+        # One reduction checks 0 <= t < C: viewed as unsigned, negative indices become huge.
+        if t.view(f"u{t.dtype.itemsize}").max() >= c:
+            return None
+        return t if t.dtype == np.intp else t.astype(np.intp)
+
+    def _plain(self, x, t, n):
+        """Fast path (no weights, no smoothing, nothing ignored), softmax and NLL fused.
+
+        With z = x − max(x) per row and s = Σ_c e^{z_c}: ℓ_i = log s_i − z_{i,t_i}
+        and dℓ/dx = e^{z}/s − onehot(t).
+        """
+        c = x.shape[1]
+        m = np.maximum.reduce(x, axis=1, keepdims=True)  # (N, 1)
+        if not np.isfinite(m).all():  # a row of -inf (or an inf): the shift rule of F.logsumexp
+            m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+        z = np.subtract(x, m, order="C")  # (N, C), fresh and C-contiguous: becomes the gradient
+        flat = z.reshape(-1)  # a view
+        at_t = np.arange(0, n * c, c)
+        at_t += t  # flat index of each sample's target logit (cheaper than z[rows, t])
+        picked = flat[at_t]  # (N,)
+        np.exp(z, out=z)
+        s = np.add.reduce(z, axis=1)  # (N,)
+        per_sample = np.log(s)
+        per_sample -= picked
+        z /= s[:, None]
+        flat[at_t] -= 1.0
         if self.reduction == "mean":
-            grad *= 1.0 / max(n, 1)
-        self._finish(grad)
+            z *= 1.0 / max(n, 1)
+        self._finish(z)
         return self._reduce(per_sample)
 
     def _index_target_weights(self, t, valid, n, c, dtype):

@@ -26,15 +26,25 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{-x}), computed as ½·tanh(x/2) + ½.
+    """σ(x) = 1 / (1 + e^{-x}), computed as n / (1 + e) with e = e^{-|x|} and n = 1 (x ≥ 0) or e (x < 0).
 
-    The tanh form never overflows (σ(±1000) is exactly 1 and 0, no warning),
-    unlike ``1 / (1 + np.exp(-x))`` which overflows for x < -709 (float64).
+    ``e`` lies in (0, 1], so nothing overflows (σ(±1000) is exactly 1 and 0,
+    no warning), unlike ``1 / (1 + np.exp(-x))`` which overflows for x < -709
+    (float64). Both branches keep full relative precision (≤ 2e-7 in float32,
+    measured against long double), where ``½·tanh(x/2) + ½`` cancels for
+    negative x: in float32 its relative error is 2e-4 at x = -10, 0.44 at
+    x = -17, and it returns 0 below about -18. It is also the cheaper form
+    here: one ``exp`` per element instead of one ``tanh`` (benchmarks/NOTES.md).
     """
-    y = np.multiply(x, 0.5)
-    np.tanh(y, out=y)
-    y *= 0.5
-    y += 0.5
+    # An explicit output array: floats keep their dtype, integers become float64 (as x * 0.5
+    # would), and 0-d input stays an array so the in-place steps below work.
+    x = np.asarray(x)
+    e = np.empty_like(x) if x.dtype.kind == "f" else np.empty(x.shape, np.result_type(x, 0.5))
+    np.copysign(x, -1.0, out=e)  # -|x| in one pass
+    np.exp(e, out=e)  # e^{-|x|} in (0, 1]
+    y = np.add(e, 1.0, out=np.empty_like(e))
+    np.maximum(e, x >= 0, out=e)  # numerator: 1 where x >= 0, e^{x} = e^{-|x|} where x < 0
+    np.divide(e, y, out=y)
     return y
 
 
