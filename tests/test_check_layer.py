@@ -1,0 +1,424 @@
+"""check_layer / check_loss: the learner's report. Every classic bug of the tutorial
+(docs/custom-layer.md) and the structural ones below must be caught (K/K), the built-in
+layers and losses must pass, and the tutorial's pasted output must match a fresh run."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnumpy import nn
+from nnumpy.check import LayerReport, check_layer, check_loss
+from nnumpy.nn import Loss, Module, Parameter
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "custom-layer.md"
+_BLOCK = re.compile(r"```python\n((?:(?!```).)*)```\n\nOutput:\n\n```text\n(.*?)\n```", re.S)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def _mask(text: str) -> str:
+    """The report with every number replaced: last-digit BLAS differences must not fail the test."""
+    return _NUMBER.sub("#", text)
+
+
+@pytest.fixture(scope="module")
+def tutorial():
+    """Run every code block of the tutorial in one namespace; return (namespace, [(expected, got)])."""
+    ns: dict = {"__name__": "custom_layer_tutorial"}
+    outputs = []
+    for code, expected in _BLOCK.findall(DOC.read_text(encoding="utf-8")):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            exec(compile(code, str(DOC), "exec"), ns)
+        outputs.append((expected, buf.getvalue().rstrip("\n")))
+    return ns, outputs
+
+
+def test_tutorial_output_matches_fresh_run(tutorial):
+    _, outputs = tutorial
+    assert len(outputs) >= 10
+    for expected, got in outputs:
+        assert _mask(got) == _mask(expected)
+
+
+# The tutorial's broken layers: class, constructor args, input shape, failed check, hint phrase.
+TUTORIAL_BUGS = {
+    "returns the weights": ("DenseReturnsWeights", (3, 2), (4, 3), "grad_shape", "looks like the layer's weights"),
+    "returns the weights (shapes fit)": ("DenseReturnsWeights", (3, 3), (3, 3), "gradient", "grad_output @ W"),
+    "transposed weight gradient (crash)": ("DenseTransposedGrad", (3, 2), (4, 3), "backward", "transposed shape"),
+    "transposed weight gradient": ("DenseTransposedGrad", (3, 3), (4, 3), "gradient", "transpose of the true one"),
+    "softmax Jacobian diagonal": ("SoftmaxWrongDiagonal", (), (4, 3), "gradient", "only the diagonal"),
+    "ReLU overwrites grad_output": ("ReLUInPlace", (), (4, 3), "grad_output", "new array"),
+    "missing 1/N (batch mean)": ("BatchMeanMissingN", (), (4, 3), "gradient", "missing 1/N"),
+    "sigmoid overflows": ("NaiveSigmoid", (), (4, 3), "large_inputs", "stable sigmoid"),
+    "param.grad overwritten": ("DenseOverwrites", (3, 2), (4, 3), "accumulate", "accumulate"),
+}
+TUTORIAL_CORRECT = [("Dense", (3, 2)), ("MySoftmax", ()), ("StableSigmoid", ())]
+
+
+@pytest.mark.parametrize("name", list(TUTORIAL_BUGS))
+def test_check_layer_catches_tutorial_bug(tutorial, name):
+    ns, _ = tutorial
+    cls, args, shape, check, phrase = TUTORIAL_BUGS[name]
+    report = check_layer(ns[cls](*args), shape)
+    assert not report.ok
+    assert check in report.failed, report
+    assert any(phrase in f for f in report.failures), report
+
+
+@pytest.mark.parametrize("cls, args", TUTORIAL_CORRECT)
+def test_check_layer_passes_tutorial_layer(tutorial, cls, args):
+    ns, _ = tutorial
+    report = check_layer(ns[cls](*args), (4, 3))
+    assert report.ok, report
+
+
+def test_check_loss_catches_tutorial_missing_n(tutorial):
+    ns, _ = tutorial
+    report = check_loss(ns["MSEMissingN"](), (4, 3), np.zeros((4, 3)))
+    assert report.failed == ["gradient"]
+    assert "12× too large" in report.failures[0] and "missing 1/N" in report.failures[0]
+
+
+def test_check_layer_overflow_probe_leaves_gradient_check_clean(tutorial):
+    ns, _ = tutorial
+    report = check_layer(ns["NaiveSigmoid"](), (4, 3))
+    assert report.failed == ["large_inputs"]
+    assert report.gradcheck.ok and report.gradcheck.max_rel_error < 1e-6
+    assert "forward overflowed on inputs of size ±1000" in report.failures[0]
+    assert "0.5*tanh(0.5x)+0.5 or split by sign" in report.failures[0]
+
+
+# ---------------------------------------------------------------------------- structural bugs
+
+
+class _Base(Module):
+    """y = x·w element-wise (w a Parameter), written correctly; subclasses break one rule."""
+
+    def __init__(self, n=3):
+        super().__init__()
+        self.weight = Parameter(np.linspace(0.5, 1.5, n))
+
+    def forward(self, x):
+        self.x = x
+        return x * self.weight.data
+
+    def backward(self, grad_output):
+        self.weight.accumulate((grad_output * self.x).sum(axis=0))
+        return grad_output * self.weight.data
+
+
+class _WritesSameValues(_Base):
+    def backward(self, grad_output):
+        grad_output[...] = grad_output  # a write that leaves every value as it was
+        return super().backward(grad_output)
+
+
+class _ForwardInPlace(_Base):
+    def forward(self, x):
+        x[x < 0] = 0.0  # a ReLU applied to the caller's array
+        return super().forward(x)
+
+
+class _ForwardWritesSameValues(_Base):
+    def forward(self, x):
+        x[x < -1e6] = -1e6  # never changes a value of an ordinary input, but writes into it
+        return super().forward(x)
+
+
+class _SqueezesBatch(_Base):
+    def forward(self, x):
+        return np.squeeze(super().forward(x))  # (1, D) -> (D,)
+
+    def backward(self, grad_output):
+        return super().backward(grad_output.reshape(self.x.shape))
+
+
+class _ReturnsNone(_Base):
+    def backward(self, grad_output):
+        super().backward(grad_output)
+
+
+class _ScalesGradTwice(_Base):
+    def backward(self, grad_output):
+        self.weight.accumulate((grad_output * self.x).sum(axis=0))
+        self.weight.accumulate((grad_output * self.x).sum(axis=0))
+        return grad_output * self.weight.data
+
+
+class _ForwardCrashes(_Base):
+    def forward(self, x):
+        return x @ np.ones((7, 2))
+
+
+class _LogShifted(Module):
+    """y = log(x + 500): fine for ordinary inputs, log of a negative number at x = -1000."""
+
+    def forward(self, x):
+        self.x = x
+        return np.log(x + 500.0)
+
+    def backward(self, grad_output):
+        return grad_output / (self.x + 500.0)
+
+
+class _NeverAccumulates(_Base):
+    def backward(self, grad_output):
+        return grad_output * self.weight.data
+
+
+STRUCTURAL_BUGS = {
+    "writes grad_output (values unchanged)": (_WritesSameValues, "grad_output", "values happen to be unchanged"),
+    "forward modifies its input": (_ForwardInPlace, "forward", "in place"),
+    "forward writes into its input": (_ForwardWritesSameValues, "forward", "in place"),
+    "squeeze drops the batch axis at N=1": (_SqueezesBatch, "batch", "np.squeeze"),
+    "backward returns None": (_ReturnsNone, "grad_shape", "returned None"),
+    "accumulates twice per call": (_ScalesGradTwice, "gradient", "2× too large"),
+    "forward crashes": (_ForwardCrashes, "forward", "ValueError"),
+    "never sets param.grad": (_NeverAccumulates, "gradient", "accumulate"),
+}
+
+
+@pytest.mark.parametrize("name", list(STRUCTURAL_BUGS))
+def test_check_layer_catches_structural_bug(name):
+    cls, check, phrase = STRUCTURAL_BUGS[name]
+    report = check_layer(cls(), (4, 3))
+    assert check in report.failed, report
+    assert any(phrase in f for f in report.failures), report
+
+
+def test_check_layer_all_planted_bugs_detected(tutorial, capsys):
+    ns, _ = tutorial
+    cases = [(ns[c](*a), s) for c, a, s, _, _ in TUTORIAL_BUGS.values()]
+    cases += [(cls(), (4, 3)) for cls, _, _ in STRUCTURAL_BUGS.values()]
+    detected = sum(not check_layer(layer, shape).ok for layer, shape in cases)
+    with capsys.disabled():
+        print(f"\ncheck_layer planted bugs detected: {detected}/{len(cases)}")
+    assert detected == len(cases)
+
+
+def test_check_layer_base_of_structural_bugs_passes():
+    assert check_layer(_Base(), (4, 3)).ok
+
+
+def test_check_layer_large_inputs_reports_invalid_value():
+    # log of a negative number under np.errstate(invalid='raise'): reported, not a warning
+    report = check_layer(_LogShifted(), (4, 3))
+    assert report.failed == ["large_inputs"], report
+
+
+# ---------------------------------------------------------------------------- no false alarms
+
+BUILTIN_LAYERS = {
+    "Linear": (lambda: nn.Linear(3, 2, rng=0), (4, 3)),
+    "Linear-float32-3d": (lambda: nn.Linear(3, 2, rng=0), (2, 4, 3)),
+    "Identity": (nn.Identity, (4, 3)),
+    "Flatten": (nn.Flatten, (2, 2, 3)),
+    "ReLU": (nn.ReLU, (4, 3)),
+    "LeakyReLU": (nn.LeakyReLU, (4, 3)),
+    "ELU": (nn.ELU, (4, 3)),
+    "GELU": (nn.GELU, (4, 3)),
+    "GELU-tanh": (lambda: nn.GELU("tanh"), (4, 3)),
+    "Sigmoid": (nn.Sigmoid, (4, 3)),
+    "Tanh": (nn.Tanh, (4, 3)),
+    "Softplus": (nn.Softplus, (4, 3)),
+    "Softmax": (lambda: nn.Softmax(dim=1), (4, 3)),
+    "LogSoftmax": (lambda: nn.LogSoftmax(dim=1), (4, 3)),
+    "Dropout": (lambda: nn.Dropout(0.3, rng=0), (4, 3)),
+    "BatchNorm1d-eval": (lambda: nn.BatchNorm1d(3).eval(), (4, 3)),
+    "MLP": (lambda: nn.Sequential(nn.Linear(3, 5, rng=0), nn.Sigmoid(), nn.Linear(5, 2, rng=1)), (4, 3)),
+}
+
+
+@pytest.mark.parametrize("name", list(BUILTIN_LAYERS))
+def test_check_layer_passes_builtin_layer(name):
+    make, shape = BUILTIN_LAYERS[name]
+    report = check_layer(make(), shape)
+    assert report.ok, report
+    assert all(status == "ok" for status in report.checks.values())
+    assert report.notes == []
+
+
+def test_check_layer_batchnorm_batch_size_one_hint():
+    report = check_layer(nn.BatchNorm1d(3), (4, 3))
+    assert report.failed == ["batch"]
+    assert "batch_sizes=(2, N)" in report.failures[0]
+    assert check_layer(nn.BatchNorm1d(3), (4, 3), batch_sizes=(2, 4)).ok
+
+
+_T_REAL = np.random.default_rng(1).normal(size=(4, 3))
+_T_PROB = np.random.default_rng(1).uniform(size=(4, 3))
+_T_IDX = np.array([0, 2, 1, 2])
+BUILTIN_LOSSES = {
+    "MSELoss": (nn.MSELoss, _T_REAL),
+    "MSELoss-sum": (lambda: nn.MSELoss(reduction="sum"), _T_REAL),
+    "L1Loss": (nn.L1Loss, _T_REAL),
+    "HuberLoss": (nn.HuberLoss, _T_REAL),
+    "BCELoss": (nn.BCELoss, _T_PROB),
+    "BCEWithLogitsLoss": (nn.BCEWithLogitsLoss, _T_PROB),
+    "CrossEntropyLoss": (nn.CrossEntropyLoss, _T_IDX),
+    "CrossEntropyLoss-none": (lambda: nn.CrossEntropyLoss(reduction="none"), _T_IDX),
+    "NLLLoss": (nn.NLLLoss, _T_IDX),
+}
+
+
+@pytest.mark.parametrize("name", list(BUILTIN_LOSSES))
+def test_check_loss_passes_builtin_loss(name):
+    make, target = BUILTIN_LOSSES[name]
+    report = check_loss(make(), (4, 3), target)
+    assert report.ok, report
+
+
+def test_check_loss_probability_fallback_noted():
+    report = check_loss(nn.BCELoss(), (4, 3), _T_PROB)
+    assert report.ok and "probabilities" in report.notes[0]
+    assert "exactly 0 and 1" in str(report)
+
+
+# ---------------------------------------------------------------------------- loss bugs
+
+
+class _MSE(Loss):
+    def forward(self, pred, target):
+        self.diff = pred - target
+        return float(np.mean(self.diff**2))
+
+    def backward(self, grad_output=None):
+        return 2.0 * self.diff / self.diff.size
+
+
+class _MSEScalesCache(_MSE):
+    def backward(self, grad_output=None):
+        self.diff *= 2.0 / self.diff.size  # scales its cache: the second call is different
+        return self.diff
+
+
+class _MSENotReduced(_MSE):
+    def forward(self, pred, target):
+        self.diff = pred - target
+        return self.diff**2
+
+
+class _CENaive(Loss):
+    """Cross-entropy with a softmax that does not subtract the max: overflows at logits of 1000."""
+
+    def forward(self, pred, target):
+        e = np.exp(pred)
+        self.p = e / e.sum(axis=1, keepdims=True)
+        self.t = target
+        return float(-np.mean(np.log(self.p[np.arange(len(target)), target])))
+
+    def backward(self, grad_output=None):
+        g = self.p.copy()
+        g[np.arange(len(self.t)), self.t] -= 1.0
+        return g / len(self.t)
+
+
+class _MSEModifiesPred(_MSE):
+    def forward(self, pred, target):
+        pred -= target
+        self.diff = pred.copy()
+        return float(np.mean(self.diff**2))
+
+
+LOSS_BUGS = {
+    "backward scales its cache": (_MSEScalesCache, _T_REAL, "repeatable", "self.grad /= n"),
+    "loss not reduced": (_MSENotReduced, _T_REAL, "forward", "one number"),
+    "softmax without max shift": (_CENaive, _T_IDX, "large_inputs", "logsumexp"),
+    "forward modifies pred": (_MSEModifiesPred, _T_REAL, "forward", "in place"),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSS_BUGS))
+def test_check_loss_catches_bug(name):
+    cls, target, check, phrase = LOSS_BUGS[name]
+    report = check_loss(cls(), (4, 3), target)
+    assert check in report.failed, report
+    assert any(phrase in f for f in report.failures), report
+
+
+def test_check_loss_correct_twin_passes():
+    assert check_loss(_MSE(), (4, 3), _T_REAL).ok
+
+
+# ---------------------------------------------------------------------------- report and API
+
+
+def test_check_layer_report_reads_well(tutorial):
+    ns, _ = tutorial
+    report = check_layer(ns["DenseTransposedGrad"](3, 3), (4, 3))
+    assert isinstance(report, LayerReport) and not report
+    text = str(report)
+    assert text.startswith("check_layer(DenseTransposedGrad) on input shape (4, 3): FAILED (1 of 8 checks failed)")
+    failure = report.failures[0]
+    tc = next(c for c in report.gradcheck.checks if c.name == "weight")
+    idx = ", ".join(map(str, tc.worst_index))
+    assert f"Worst entry weight[{idx}]" in failure
+    assert f"{tc.analytic:.6g}" in failure and f"{tc.numeric:.6g}" in failure
+    assert f"relative error {tc.max_rel_error:.2e}" in failure
+    assert "hint:" in text and "gradient check table" in text
+
+
+def test_check_layer_leaves_layer_untouched():
+    layer = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4), nn.Dropout(0.5, rng=1))
+    state = {k: v.copy() for k, v in layer.state_dict().items()}
+    rng_state = layer[2].rng.bit_generator.state
+    assert check_layer(layer, (4, 3), batch_sizes=(2, 4)).ok  # BatchNorm in training needs N > 1
+    assert all(np.array_equal(state[k], v) for k, v in layer.state_dict().items())
+    assert layer[2].rng.bit_generator.state == rng_state
+    assert all(p.grad is None for p in layer.parameters())
+    assert layer[0].weight.dtype == np.float32 and layer[0]._x is None
+
+
+def test_check_layer_is_reproducible():
+    a = check_layer(_ScalesGradTwiceTwin(), (4, 3), rng=5)
+    b = check_layer(_ScalesGradTwiceTwin(), (4, 3), rng=5)
+    assert a.failures == b.failures
+
+
+class _ScalesGradTwiceTwin(_ScalesGradTwice):
+    pass
+
+
+class _PlainWeights(Module):
+    def __init__(self):
+        super().__init__()
+        self.W = np.ones((3, 2))  # not a Parameter: invisible to gradcheck and optimizers
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W
+
+    def backward(self, grad_output):
+        return grad_output @ self.W.T
+
+
+def test_check_layer_notes_plain_ndarray_weights():
+    report = check_layer(_PlainWeights(), (4, 3))
+    assert report.ok
+    assert len(report.notes) == 1 and "'W'" in report.notes[0] and "'x'" not in report.notes[0]
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: check_layer(nn.MSELoss(), (4, 3)), TypeError, "check_loss"),
+        (lambda: check_layer("layer", (4, 3)), TypeError, "Module"),
+        (lambda: check_layer(nn.ReLU(), (4, 0)), ValueError, "input_shape"),
+        (lambda: check_layer(nn.ReLU(), ()), ValueError, "input_shape"),
+        (lambda: check_layer(nn.ReLU(), 4), TypeError, "input_shape"),
+        (lambda: check_layer(nn.ReLU(), (4, 3), batch_sizes=(0,)), ValueError, "batch_sizes"),
+        (lambda: check_layer(nn.ReLU(), (4, 3), rng=-1), ValueError, "rng"),
+        (lambda: check_loss(nn.MSELoss(), (4, 3), np.zeros((5, 3))), ValueError, "target"),
+        (lambda: check_loss(nn.MSELoss(), (4, 3), np.zeros((4, 3)), batch_sizes=(8,)), ValueError, "batch sizes"),
+        (lambda: check_loss(object(), (4, 3), np.zeros((4, 3))), TypeError, "Loss"),
+    ],
+)
+def test_check_layer_rejects_bad_arguments(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
