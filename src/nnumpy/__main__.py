@@ -1,0 +1,8 @@
+"""``python -m nnumpy``: the same as the ``nnumpy`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,397 @@
+"""Run settings for ``nnumpy train``: TOML config files, layer specs and the builders.
+
+A run is described by one plain dict (JSON-able, written to ``run.json`` next
+to the model so ``--resume`` can rebuild the same run)::
+
+    {"dataset": "mnist-sample", "data_dir": None,
+     "model": {"layers": [784, 512, 256, 10], "activation": "sigmoid"},
+     "loss": {"type": "CrossEntropyLoss"},
+     "optimizer": {"type": "SGD", "lr": 0.5},
+     "scheduler": None,
+     "epochs": 30, "batch_size": 32, "seed": 0, "dtype": "float32", "limit": None}
+
+``model.layers`` is either a list of widths (an MLP: ``Flatten``, then
+``Linear`` + activation between every pair of widths, logits at the end) or a
+list of layer tables ``{"type": "Linear", "in_features": 784, ...}``. Every
+class named in a config is looked up in an allow-list (``nnumpy.nn.LAYERS``,
+``nnumpy.nn.LOSSES``, the optimizers of ``nnumpy.optim`` and the schedulers of
+``nnumpy.optim.lr_scheduler``) and called only with argument names from its
+own signature; nothing is imported or evaluated.
+
+TOML layout (every section and key optional)::
+
+    [train]
+    dataset = "mnist-sample"   # epochs, batch_size, seed, dtype, limit, out, data_dir
+    [model]
+    layers = [{type = "Flatten"}, {type = "Linear", in_features = 784, out_features = 128},
+              {type = "ReLU"}, {type = "Linear", in_features = 128, out_features = 10}]
+    # or: layers = "784-128-10" and activation = "relu"
+    [loss]
+    type = "CrossEntropyLoss"  # plus its arguments, e.g. label_smoothing = 0.1
+    [optimizer]
+    type = "SGD"               # plus its arguments: lr, momentum, ...
+    [scheduler]
+    type = "StepLR"            # plus its arguments: step_size, gamma, ...
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from . import nn, optim
+from .optim import lr_scheduler
+
+__all__ = [
+    "DEFAULTS",
+    "ACTIVATIONS",
+    "TRAIN_LOSSES",
+    "OPTIMIZERS",
+    "SCHEDULERS",
+    "load_toml",
+    "parse_config",
+    "parse_widths",
+    "activation_name",
+    "loss_name",
+    "optimizer_name",
+    "build_model",
+    "build_loss",
+    "build_optimizer",
+    "build_scheduler",
+    "first_width",
+    "last_width",
+]
+
+#: What ``nnumpy train`` does with no options: the seed MLP on the bundled MNIST sample.
+#: 30 epochs: measured test accuracy 95.9% (seed 0; seeds 1-3: 95.75, 95.75, 95.6%), where
+#: 20 epochs left seeds 1 and 3 just under 95%. About 0.35-0.6 s per epoch on 2 cores.
+DEFAULTS: dict[str, Any] = {
+    "dataset": "mnist-sample",
+    "data_dir": None,
+    "model": {"layers": [784, 512, 256, 10], "activation": "sigmoid"},
+    "loss": {"type": "CrossEntropyLoss"},
+    "optimizer": {"type": "SGD"},
+    "scheduler": None,
+    "epochs": 30,
+    "batch_size": 32,
+    "seed": 0,
+    "dtype": "float32",
+    "limit": None,
+}
+
+#: Learning rate used when none is given: the seed scenario's 0.5 for SGD; the
+#: other optimizers keep their own (PyTorch's) defaults.
+DEFAULT_LR = {"SGD": 0.5}
+
+_ACTIVATION_CLASSES = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.Sigmoid, nn.Tanh, nn.Softplus, nn.Identity)
+#: Activation names accepted by ``--activation`` (any case, '-'/'_' ignored).
+ACTIVATIONS = {cls.__name__: cls for cls in _ACTIVATION_CLASSES}
+
+#: Losses ``nnumpy train`` can use with class-index labels. CrossEntropyLoss and
+#: NLLLoss take the indices; the regression losses get one-hot targets.
+TRAIN_LOSSES = ("CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss")
+ONE_HOT_LOSSES = ("MSELoss", "L1Loss", "HuberLoss")
+_LOSS_ALIASES = {"ce": "CrossEntropyLoss", "xent": "CrossEntropyLoss", "nll": "NLLLoss"}
+
+OPTIMIZERS = {name: getattr(optim, name) for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad")}
+SCHEDULERS = {name: getattr(lr_scheduler, name) for name in lr_scheduler.__all__ if name != "LRScheduler"}
+
+_TRAIN_KEYS = ("dataset", "data_dir", "epochs", "batch_size", "seed", "dtype", "limit", "out")
+_SECTIONS = ("train", "model", "loss", "optimizer", "scheduler")
+
+
+# ---------------------------------------------------------------------------- names
+def _key(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
+
+
+def _lookup(kind: str, name: Any, table: Mapping[str, Any], aliases: Mapping[str, str] | None = None) -> str:
+    """The canonical class name for ``name`` (case, '-' and '_' ignored), else ValueError listing the choices."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} must be a name (a string), got {type(name).__name__} {name!r}.")
+    wanted = _key(name)
+    for canonical in table:
+        if wanted in (_key(canonical), _key(canonical).removesuffix("loss")):
+            return canonical
+    if aliases and wanted in aliases:
+        return aliases[wanted]
+    raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(table)}.")
+
+
+def activation_name(name: Any) -> str:
+    """``'leaky-relu'`` -> ``'LeakyReLU'``; ValueError for names not in :data:`ACTIVATIONS`."""
+    return _lookup("activation", name, ACTIVATIONS)
+
+
+def loss_name(name: Any) -> str:
+    """``'cross-entropy'`` / ``'ce'`` -> ``'CrossEntropyLoss'``; only :data:`TRAIN_LOSSES` are accepted."""
+    canonical = _lookup("loss", name, nn.LOSSES, _LOSS_ALIASES)
+    if canonical not in TRAIN_LOSSES:
+        raise ValueError(
+            f"loss {canonical} does not fit nnumpy train, which trains classifiers on class labels; "
+            f"choose one of: {', '.join(TRAIN_LOSSES)}."
+        )
+    return canonical
+
+
+def optimizer_name(name: Any) -> str:
+    """``'adamw'`` -> ``'AdamW'``; ValueError for names not in :data:`OPTIMIZERS`."""
+    return _lookup("optimizer", name, OPTIMIZERS)
+
+
+def scheduler_name(name: Any) -> str:
+    """``'step-lr'`` -> ``'StepLR'``; ValueError for names not in :data:`SCHEDULERS`."""
+    return _lookup("scheduler", name, SCHEDULERS)
+
+
+# ---------------------------------------------------------------------------- layer specs
+def parse_widths(spec: Any, where: str = "--layers") -> list[int]:
+    """``'784-512-10'`` (or a list of ints) -> ``[784, 512, 10]``: at least two widths, each >= 1."""
+    example = "e.g. 784-512-256-10"
+    if isinstance(spec, str):
+        parts = spec.strip().split("-")
+        widths = []
+        for part in parts:
+            text = part.strip()
+            if not text.isdigit() or int(text) < 1:
+                raise ValueError(
+                    f"bad {where} {spec!r}: {text!r} is not a positive integer; "
+                    f"expected layer widths joined by '-', {example}."
+                )
+            widths.append(int(text))
+    elif isinstance(spec, (list, tuple)):
+        widths = []
+        for item in spec:
+            if isinstance(item, bool) or not isinstance(item, numbers.Integral) or item < 1:
+                raise ValueError(f"bad {where} {spec!r}: {item!r} is not a positive integer width ({example}).")
+            widths.append(int(item))
+    else:
+        raise TypeError(f"{where} must be a string such as '784-512-10' or a list of widths, got {type(spec).__name__}.")
+    if len(widths) < 2:
+        raise ValueError(f"bad {where} {spec!r}: give at least an input and an output width, {example}.")
+    return widths
+
+
+def is_widths(layers: Any) -> bool:
+    """True for an MLP width spec (a string or a list of ints), False for a list of layer tables."""
+    return isinstance(layers, str) or (
+        isinstance(layers, (list, tuple)) and all(not isinstance(x, Mapping) for x in layers)
+    )
+
+
+# ---------------------------------------------------------------------------- calling allow-listed classes
+def _accepted(cls: type, skip: tuple[str, ...]) -> list[str]:
+    params = inspect.signature(cls.__init__).parameters
+    return [
+        n for n, p in params.items()
+        if n not in ("self",) + skip and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+def _check_args(where: str, cls: type, kwargs: Mapping[str, Any], skip: tuple[str, ...] = ()) -> None:
+    accepted = _accepted(cls, skip)
+    for name in kwargs:
+        if name not in accepted:
+            raise ValueError(
+                f"{where} {cls.__name__} has no argument {name!r}; accepted: {', '.join(accepted) or 'none'}."
+            )
+
+
+def _arrays(kwargs: Mapping[str, Any], names: tuple[str, ...], dtype) -> dict[str, Any]:
+    """TOML lists for tensor arguments (class weights) become arrays of the run's dtype."""
+    return {k: (np.asarray(v, dtype=dtype) if k in names and isinstance(v, list) else v) for k, v in kwargs.items()}
+
+
+def _layer(where: str, table: Any, dtype: np.dtype, rng: np.random.Generator) -> nn.Module:
+    if not isinstance(table, Mapping):
+        raise TypeError(f"{where} must be a table such as {{type = \"Linear\", ...}}, got {type(table).__name__}.")
+    kwargs = dict(table)
+    type_name = kwargs.pop("type", None)
+    if type_name is None:
+        raise ValueError(f"{where} has no 'type' (e.g. type = \"Linear\").")
+    choices = {k: v for k, v in nn.LAYERS.items() if k != "Sequential"}
+    cls = choices[_lookup(f"layer type at {where}", type_name, choices)]
+    for reserved, instead in (("dtype", "[train] dtype"), ("rng", "[train] seed")):
+        if reserved in kwargs:
+            raise ValueError(f"{where}: set {instead} instead of {reserved!r} on a layer.")
+    _check_args(f"{where}:", cls, kwargs, skip=("dtype", "rng"))
+    accepted = inspect.signature(cls.__init__).parameters
+    if "dtype" in accepted:
+        kwargs["dtype"] = dtype
+    if "rng" in accepted:
+        kwargs["rng"] = rng
+    return cls(**kwargs)
+
+
+def build_model(model_spec: Mapping[str, Any], loss_type: str, *, dtype, rng) -> nn.Sequential:
+    """The model described by ``model_spec`` (see the module docstring).
+
+    A width spec becomes ``Flatten, Linear, act, ..., Linear`` (logits), plus a
+    final ``LogSoftmax(dim=1)`` when the loss is ``NLLLoss``. A layer list is
+    built as written.
+    """
+    dt = np.dtype(dtype)
+    gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    layers = model_spec.get("layers")
+    if is_widths(layers):
+        widths = parse_widths(layers, "model layers" if not isinstance(layers, str) else "--layers")
+        act = ACTIVATIONS[activation_name(model_spec.get("activation") or "sigmoid")]
+        mods: list[nn.Module] = [nn.Flatten()]
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            mods.append(nn.Linear(a, b, dtype=dt, rng=gen))
+            if i < len(widths) - 2:
+                mods.append(act())
+        if loss_type == "NLLLoss":
+            mods.append(nn.LogSoftmax(dim=1))
+        return nn.Sequential(*mods)
+    if model_spec.get("activation") is not None:
+        raise ValueError("an activation applies to a width spec such as '784-128-10', not to a list of layer tables.")
+    if not layers:
+        raise ValueError("[model] layers is empty: list at least one layer.")
+    return nn.Sequential(*(_layer(f"[model] layers[{i}]", t, dt, gen) for i, t in enumerate(layers)))
+
+
+def build_loss(spec: Mapping[str, Any], dtype) -> nn.Loss:
+    """The loss named by ``spec['type']`` with the other entries as arguments."""
+    kwargs = dict(spec)
+    name = loss_name(kwargs.pop("type", "CrossEntropyLoss"))
+    cls = nn.LOSSES[name]
+    _check_args("loss", cls, kwargs)
+    return cls(**_arrays(kwargs, ("weight", "pos_weight"), dtype))
+
+
+def optimizer_kwargs(spec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``(class name, arguments)`` of an optimizer spec, the default lr filled in."""
+    kwargs = dict(spec)
+    name = optimizer_name(kwargs.pop("type", "SGD"))
+    if kwargs.get("lr") is None:
+        kwargs.pop("lr", None)
+        if name in DEFAULT_LR:
+            kwargs["lr"] = DEFAULT_LR[name]
+    if isinstance(kwargs.get("betas"), list):
+        kwargs["betas"] = tuple(kwargs["betas"])
+    _check_args("optimizer", OPTIMIZERS[name], kwargs, skip=("params",))
+    return name, kwargs
+
+
+def build_optimizer(spec: Mapping[str, Any], params) -> optim.Optimizer:
+    """The optimizer named by ``spec['type']`` over ``params``."""
+    name, kwargs = optimizer_kwargs(spec)
+    return OPTIMIZERS[name](params, **kwargs)
+
+
+def build_scheduler(spec: Mapping[str, Any] | None, optimizer):
+    """The scheduler named by ``spec['type']`` on ``optimizer``, or None."""
+    if spec is None:
+        return None
+    kwargs = dict(spec)
+    if "type" not in kwargs:
+        raise ValueError("[scheduler] has no 'type' (e.g. type = \"StepLR\").")
+    cls = SCHEDULERS[scheduler_name(kwargs.pop("type"))]
+    _check_args("scheduler", cls, kwargs, skip=("optimizer",))
+    return cls(optimizer, **kwargs)
+
+
+def first_width(model: nn.Module) -> int | None:
+    """Features the model reads per sample: the first Linear's ``in_features`` (BatchNorm1d's ``num_features``)."""
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            return m.in_features
+        if isinstance(m, nn.BatchNorm1d):
+            return m.num_features
+    return None
+
+
+def last_width(model: nn.Module) -> int | None:
+    """Outputs per sample: the last Linear's ``out_features``."""
+    width = None
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            width = m.out_features
+    return width
+
+
+# ---------------------------------------------------------------------------- TOML
+def load_toml(path) -> dict[str, Any]:
+    """Read a TOML file (``tomllib`` on Python >= 3.11, else the ``tomli`` package)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise ImportError(
+                "reading a TOML config needs Python >= 3.11 or the 'tomli' package: pip install tomli"
+            ) from None
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"config {p} is not valid TOML: {e}") from None
+
+
+def _int_setting(where: str, value: Any, low: int, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where} must be an integer, got {value!r}.")
+    if value < low:
+        raise ValueError(f"{where} must be >= {low}, got {value}.")
+    return int(value)
+
+
+def check_settings(s: Mapping[str, Any]) -> None:
+    """Type and range checks of the scalar run settings (the builders check the rest)."""
+    _int_setting("epochs", s["epochs"], 1)
+    _int_setting("batch size", s["batch_size"], 1)
+    _int_setting("seed", s["seed"], 0)
+    _int_setting("limit", s["limit"], 1, allow_none=True)
+    if s["dtype"] not in ("float32", "float64"):
+        raise ValueError(f"dtype must be float32 or float64, got {s['dtype']!r}.")
+    if not isinstance(s["dataset"], str):
+        raise TypeError(f"dataset must be a name, got {s['dataset']!r}.")
+
+
+def _table(doc: Mapping[str, Any], section: str, source) -> dict[str, Any] | None:
+    value = doc.get(section)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise TypeError(f"config {source}: [{section}] must be a table, got {type(value).__name__}.")
+    return dict(value)
+
+
+def parse_config(doc: Mapping[str, Any], source="config") -> dict[str, Any]:
+    """Turn a TOML document into partial run settings (only the keys it sets).
+
+    Unknown sections and ``[train]`` keys are errors, so a typo is never
+    silently ignored. Class names and arguments are checked when built.
+    """
+    unknown = [k for k in doc if k not in _SECTIONS]
+    if unknown:
+        raise ValueError(f"config {source}: unknown section(s) {', '.join(unknown)}; expected: {', '.join(_SECTIONS)}.")
+    out: dict[str, Any] = {}
+    train = _table(doc, "train", source) or {}
+    bad = [k for k in train if k not in _TRAIN_KEYS]
+    if bad:
+        raise ValueError(f"config {source}: unknown [train] key(s) {', '.join(bad)}; expected: {', '.join(_TRAIN_KEYS)}.")
+    out.update(train)
+    model = _table(doc, "model", source)
+    if model is not None:
+        extra = [k for k in model if k not in ("layers", "activation")]
+        if extra or "layers" not in model:
+            raise ValueError(f"config {source}: [model] takes 'layers' (required) and 'activation'; got {sorted(model)}.")
+        if not isinstance(model["layers"], (str, list)):
+            raise TypeError(f"config {source}: [model] layers must be a string or a list, got {type(model['layers']).__name__}.")
+        out["model"] = {"layers": model["layers"], "activation": model.get("activation")}
+    for section in ("loss", "optimizer", "scheduler"):
+        table = _table(doc, section, source)
+        if table is not None:
+            out[section] = table
+    return out
