@@ -791,13 +791,14 @@ def _errstate():
     return np.errstate(over="raise", invalid="raise", divide="raise", under="ignore")
 
 
-def _guarded(call: Callable, *arrays: np.ndarray) -> tuple[Any, list[bool] | None]:
+def _guarded(call: Callable, *arrays: np.ndarray) -> tuple[Any, list[np.ndarray] | None]:
     """Call ``call(retry, *copies)`` on read-only copies of ``arrays``.
 
     A write into a read-only argument raises, even one that would leave the values
     unchanged; then ``call(True, ...)`` runs again on writable copies (the callee
-    rebuilds its state) and, for each argument, whether its values changed is
-    returned. Returns ``(result, None)`` when nothing was written.
+    rebuilds its state) and those copies, as the call left them, are returned
+    (compare them with ``arrays`` through :func:`_changes`). Returns
+    ``(result, None)`` when nothing was written.
     """
     frozen = []
     for a in arrays:
@@ -811,7 +812,29 @@ def _guarded(call: Callable, *arrays: np.ndarray) -> tuple[Any, list[bool] | Non
             raise
     writable = [np.array(a, copy=True) for a in arrays]
     result = call(True, *writable)
-    return result, [not np.array_equal(w, a) for w, a in zip(writable, arrays)]
+    return result, writable
+
+
+def _changes(name: str, before: np.ndarray, after: np.ndarray) -> str:
+    """How an in-place write changed an array, in words: '' when every value is as it was.
+
+    Names the number of changed entries and the one changed most, e.g.
+    ``"6 of 12 entries changed. Worst entry grad_output[0, 1]: was -0.53, now 0 (abs change 5.30e-01)."``
+    """
+    a, b = np.asarray(before), np.asarray(after)
+    if a.shape != b.shape or a.dtype.kind not in "fiu" or b.dtype.kind not in "fiu":
+        return ""
+    af, bf = a.astype(np.float64), b.astype(np.float64)
+    changed = ~((af == bf) | (np.isnan(af) & np.isnan(bf)))
+    if not changed.any():
+        return ""
+    finite = changed & np.isfinite(af) & np.isfinite(bf)
+    diff = np.where(changed, np.inf, -1.0)  # an inf or NaN written counts as the largest change
+    diff[finite] = np.abs(bf[finite] - af[finite])
+    worst = np.unravel_index(int(np.argmax(diff)), a.shape)
+    idx = ", ".join(str(int(i)) for i in worst)
+    return (f"{int(changed.sum())} of {a.size} entries changed. Worst entry {name}[{idx}]: was {a[worst]:.6g}, "
+            f"now {b[worst]:.6g} (abs change {diff[worst]:.2e}).")
 
 
 def _float_arrays(module: Module) -> dict[str, np.ndarray]:
@@ -926,9 +949,11 @@ def check_layer(
         return rep
     out = np.asarray(out)
     if wrote is not None:
+        change = _changes("input", x, wrote[0])
         rep._fail("forward", "input", "forward writes into its input array in place (e.g. x[x < 0] = 0 or x -= ...)"
-                  + ("" if wrote[0] else ", although no value changed for this input")
-                  + ": the caller's data changes. Compute into a new array (np.maximum(x, 0), x - m).")
+                  + ("" if change else ", although no value changed for this input")
+                  + ": the caller's data changes. Compute into a new array (np.maximum(x, 0), x - m)."
+                  + (f" {change}" if change else ""))
     if out.dtype.kind != "f":
         rep._fail("forward", "output", f"forward returned dtype {out.dtype}; a layer returns a floating array.")
         return rep
@@ -957,10 +982,11 @@ def check_layer(
         return rep
     rep._pass("backward")
     if wrote is not None:
+        change = _changes("grad_output", R, wrote[0])
         rep._fail(
             "grad_output", "grad_output",
             "backward modified its incoming gradient grad_output in place"
-            + ("" if wrote[0] else " (the values happen to be unchanged, but it writes into the array)") + ".",
+            + (f": {change}" if change else " (the values happen to be unchanged, but it writes into the array)."),
             ["write the result into a new array: grad_output * (x > 0) or np.where(x > 0, grad_output, 0.0), not "
              "grad_output[x <= 0] = 0. The caller still owns grad_output (another branch of the network may use it)"],
         )
@@ -1025,7 +1051,7 @@ def check_layer(
     big = np.where(x >= 0, 1000.0, -1000.0)
     for xl in (big, -big):
         if _extreme_probe(rep, fresh(), lambda mod, v=xl: mod(v.copy()), lambda mod, o: mod.backward(np.ones_like(o)),
-                          "inputs of size ±1000", _OVERFLOW_HINT):
+                          "inputs of size ±1000", _OVERFLOW_HINT, locate=lambda: _lone_extreme_entry(fresh, shape)):
             break
     rep._pass("large_inputs")
     return rep
@@ -1084,8 +1110,11 @@ def _check_accumulate(rep: LayerReport, fresh, x: np.ndarray, R: np.ndarray) -> 
     rep._pass("accumulate")
 
 
-def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Callable, what: str, hint: str) -> bool:
-    """Run forward and backward with NumPy errors raised; record a failure and return True on trouble."""
+def _extreme_run(m: Module, forward: Callable, backward: Callable) -> tuple[str, BaseException | None, bool]:
+    """Forward then backward with NumPy errors raised: ``(stage, exception, finite)`` of the first trouble.
+
+    ``("", None, True)`` when both stages run and return finite values.
+    """
     out = None
     for stage in ("forward", "backward"):
         try:
@@ -1094,18 +1123,54 @@ def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Cal
                     out = result = np.asarray(forward(m))
                 else:
                     result = np.asarray(backward(m, out))
-        except FloatingPointError as e:
-            rep._fail("large_inputs", "output" if stage == "forward" else "grad_input",
-                      f"{stage} overflowed on {what} (FloatingPointError: {e}).", [hint])
-            return True
         except Exception as e:
-            rep._fail("large_inputs", "input", f"{stage} raised {_err(e)} on {what}.")
-            return True
+            return stage, e, False
         if result.dtype.kind == "f" and not np.all(np.isfinite(result)):
-            rep._fail("large_inputs", "output" if stage == "forward" else "grad_input",
-                      f"{stage} returned inf or NaN on {what}.", [hint])
-            return True
-    return False
+            return stage, None, False
+    return "", None, True
+
+
+def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Callable, what: str, hint: str,
+                   locate: Callable[[], str] | None = None) -> bool:
+    """Run forward and backward with NumPy errors raised; record a failure and return True on trouble.
+
+    ``locate()``, called only on trouble, names the entry responsible (text appended to the message).
+    """
+    stage, e, finite = _extreme_run(m, forward, backward)
+    if finite:
+        return False
+    tensor = "output" if stage == "forward" else "grad_input"
+    where = locate() if locate is not None else ""
+    where = f" {where}" if where else ""
+    if isinstance(e, FloatingPointError):
+        if "overflow" in str(e):
+            message = f"{stage} overflowed on {what} (FloatingPointError: {e}).{where}"
+        else:
+            message = f"{stage} hit a floating-point error on {what} (FloatingPointError: {e}).{where}"
+        rep._fail("large_inputs", tensor, message, [hint])
+    elif e is not None:
+        rep._fail("large_inputs", "input", f"{stage} raised {_err(e)} on {what}.{where}")
+    else:
+        rep._fail("large_inputs", tensor, f"{stage} returned inf or NaN on {what}.{where}", [hint])
+    return True
+
+
+def _lone_extreme_entry(fresh: Callable[[], Module], shape: tuple[int, ...], limit: int = 256) -> str:
+    """The first input entry that alone (every other entry 0) at −1000 or +1000 breaks forward/backward, in words.
+
+    Only tried for inputs of at most ``limit`` entries (two passes per entry); '' when none does on its own.
+    """
+    size = int(np.prod(shape))
+    if size > limit:
+        return ""
+    for i in range(size):
+        for v in (-1000.0, 1000.0):
+            xv = np.zeros(shape)
+            xv.flat[i] = v
+            if not _extreme_run(fresh(), lambda mod: mod(xv), lambda mod, o: mod.backward(np.ones_like(o)))[2]:
+                idx = ", ".join(str(int(j)) for j in np.unravel_index(i, shape))
+                return f"Worst entry input[{idx}] = {v:g}: that entry alone (every other entry 0) is enough."
+    return ""
 
 
 def check_loss(
@@ -1205,9 +1270,10 @@ def check_loss(
         rep._fail("forward", "pred", f"forward raised {_err(e)} for predictions of shape {shape}.")
         return rep
     if wrote is not None:
-        which = "pred" if wrote[0] or not wrote[1] else "target"
+        changes = {"pred": _changes("pred", pred, wrote[0]), "target": _changes("target", target, wrote[1])}
+        which = "pred" if changes["pred"] or not changes["target"] else "target"
         rep._fail("forward", which, f"forward writes into its {which} array in place; compute into a new array "
-                  "(d = pred - target, not pred -= target).")
+                  "(d = pred - target, not pred -= target)." + (f" {changes[which]}" if changes[which] else ""))
     v = np.asarray(value)
     if not none and v.ndim != 0:
         rep._fail("forward", "loss", f"forward returned an array of shape {v.shape}; a loss with reduction "
@@ -1228,9 +1294,13 @@ def check_loss(
 
     try:
         if none:
-            grad, wrote = _guarded(backward, gen.standard_normal(v.shape))
+            r_loss = gen.standard_normal(v.shape)
+            grad, wrote = _guarded(backward, r_loss)
             if wrote is not None:
-                rep._fail("grad_output", "grad_output", "backward modified its incoming gradient grad_output in place.",
+                change = _changes("grad_output", r_loss, wrote[0])
+                rep._fail("grad_output", "grad_output", "backward modified its incoming gradient grad_output in place"
+                          + (f": {change}" if change else " (the values happen to be unchanged, but it writes into "
+                             "the array)."),
                           ["return grad * grad_output (a new array) instead of writing into grad_output"])
             rep._pass("grad_output")
         else:
