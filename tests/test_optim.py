@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from nnumpy import optim
 from nnumpy.nn import Parameter
-from nnumpy.optim import _adagrad, _adam, _optimizer, _rmsprop, _sgd, lr_scheduler
+from nnumpy.optim import _adagrad, _adam, _blas, _optimizer, _rmsprop, _sgd, lr_scheduler
 
 # Every optimizer with each of its options switched on at least once.
 OPTIONS = {
@@ -179,8 +179,9 @@ def test_optimizer_step_leaves_grad_unchanged(name, kwargs):
         assert all(np.array_equal(p.grad, g) for p, g in zip(params, grads))
 
 
-def test_sgd_plain_step_equals_numpy_loop():
-    params = _params(np.float32)
+def _sgd_vs_numpy_loop(dtype):
+    """Three plain SGD steps and the hand-written ``e -= 0.1 * g`` on the same gradients."""
+    params = _params(dtype)
     expected = [p.data.copy() for p in params]
     opt = optim.SGD(params, lr=0.1)
     for _ in range(3):
@@ -188,7 +189,65 @@ def test_sgd_plain_step_equals_numpy_loop():
         for e, p in zip(expected, params):
             e -= 0.1 * p.grad
         opt.step()
-    assert all(np.array_equal(p.data, e) for p, e in zip(params, expected))
+    return [p.data for p in params], expected
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sgd_plain_step_equals_numpy_loop_within_one_rounding(dtype):
+    # BLAS axpy rounds p - lr·g once (as torch does), the NumPy loop twice (lr·g, then the sum):
+    # per step they differ by at most one rounding of lr·g, which is ≤ |θ| here, so a few eps·|θ| overall.
+    got, expected = _sgd_vs_numpy_loop(dtype)
+    eps = np.finfo(dtype).eps
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=0, atol=4 * eps * np.abs(e).max())
+
+
+def test_sgd_plain_step_without_blas_equals_numpy_loop(monkeypatch):
+    monkeypatch.setattr(_blas, "_FNS", None)
+    monkeypatch.setattr(_blas, "_LOADED", True)
+    got, expected = _sgd_vs_numpy_loop(np.float32)
+    assert all(np.array_equal(g, e) for g, e in zip(got, expected))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(0,), (1,), (7,), (33, 65), (2, 3, 4)])
+def test_axpy_adds_scaled_x_in_place(dtype, shape):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(dtype)
+    y = rng.standard_normal(shape).astype(dtype)
+    x_before = x.copy()
+    # In float64 / long double the reference is exact or within one rounding of it.
+    exact = (y.astype(np.longdouble) + np.longdouble(dtype(-0.3)) * x.astype(np.longdouble)).astype(dtype)
+    # One rounding of the result (fused, BLAS) or two (NumPy: the product, then the sum).
+    bound = np.spacing(np.abs(exact)) + np.spacing(np.abs(dtype(-0.3) * x))
+    target = y
+    _blas.axpy(-0.3, x, y)
+    assert y is target and y.dtype == dtype
+    assert np.array_equal(x, x_before)
+    assert np.all(np.abs(y - exact) <= bound)
+
+
+def test_axpy_falls_back_for_views_overlap_and_read_only_x():
+    base = np.arange(12, dtype=np.float32)
+    y = np.ones(6, np.float32)
+    _blas.axpy(2.0, base[::2], y)  # strided x
+    assert np.array_equal(y, 1 + 2 * base[::2])
+    z = np.arange(8, dtype=np.float32)
+    _blas.axpy(1.0, z[:4], z[2:6])  # overlapping: the NumPy expression's semantics (x read first)
+    assert np.array_equal(z, [0, 1, 2, 4, 6, 8, 6, 7])
+    x = np.full(5, 3.0, np.float32)
+    x.flags.writeable = False
+    w = np.zeros(5, np.float32)
+    _blas.axpy(0.5, x, w)
+    assert np.array_equal(w, np.full(5, 1.5, np.float32))
+    m = np.zeros(5, np.float32)
+    _blas.axpy(0.5, x.astype(np.float64), m)  # mixed dtypes: NumPy casting rules
+    assert m.dtype == np.float32 and np.array_equal(m, np.full(5, 1.5, np.float32))
+
+
+def test_axpy_blas_can_be_switched_off_by_environment(monkeypatch):
+    monkeypatch.setenv("NNUMPY_NO_BLAS", "1")
+    assert _blas._load() is None
 
 
 def test_sgd_momentum_worked_example():

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._validation import check_bool, check_float, param_error
 from ..nn._module import Parameter
+from ._blas import axpy, blas_axpy_available
 
 __all__ = ["Optimizer"]
 
@@ -47,12 +48,16 @@ def effective_grad(param: Parameter, maximize: bool, weight_decay: float) -> tup
 
 
 def add_scaled(target: np.ndarray, direction: np.ndarray, alpha: float, owned: bool) -> None:
-    """``target += alpha * direction`` in place; reuses ``direction`` as scratch when ``owned``."""
-    if owned:
+    """``target += alpha * direction`` in place, in one pass where BLAS axpy can (see ``_blas``).
+
+    ``owned``: ``direction`` is scratch the caller no longer needs; the NumPy
+    fallback then scales it in place instead of allocating a temporary.
+    """
+    if owned and not blas_axpy_available():
         direction *= alpha
         target += direction
     else:
-        target += alpha * direction
+        axpy(alpha, direction, target)
 
 
 def _to_builtin(value: Any) -> Any:

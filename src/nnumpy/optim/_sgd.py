@@ -8,6 +8,7 @@ import numpy as np
 
 from .._validation import check_bool, check_float, param_error
 from ..nn._module import Parameter
+from ._blas import axpy
 from ._optimizer import Optimizer, add_scaled, effective_grad, nonnegative_float
 
 __all__ = ["SGD"]
@@ -69,11 +70,12 @@ class SGD(Optimizer):
 
     def _step_group(self, group, *, lr, weight_decay, maximize, momentum, dampening, nesterov) -> None:
         if momentum == 0 and weight_decay == 0:
-            # Plain SGD keeps no state: exactly the hand-written ``p.data -= lr * p.grad``
-            # (maximize: PyTorch's p - lr·(-g), which is p + lr·g to the bit).
+            # Plain SGD keeps no state: p ← p - lr·g in one pass (BLAS axpy, which rounds once
+            # like torch's ``add_(g, alpha=-lr)``; else NumPy's ``p += -lr * g``, see ``_blas``).
+            # maximize: PyTorch's p - lr·(-g), which is p + lr·g to the bit.
             alpha = lr if maximize else -lr
             for p in self._with_grad(group):
-                p.data += alpha * p.grad
+                axpy(alpha, p.grad, p.data)
             return
         for p, state in self._active(group):
             d, owned = effective_grad(p, maximize, weight_decay)
