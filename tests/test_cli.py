@@ -155,10 +155,54 @@ def test_train_trace_prints_first_batch_and_saves_it(tmp_path, capsys):
     assert (tmp_path / "trace.txt").read_text().startswith("trace of Sequential")
 
 
-def test_train_plots_writes_more_than_curves(tmp_path, capsys):
-    assert main(["train", *IRIS, "--epochs", "2", "--plots", "--out", str(tmp_path), "--quiet"]) == 0
-    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert "curves.png" in pngs and len(pngs) >= 2, pngs
+PLOT_RUNS = {
+    # data: (flags, the PNGs --plots must write for it)
+    "features (iris)": (IRIS, {"curves", "confusion_matrix", "activations"}),
+    "images (mnist-sample)": (MNIST_TINY, {"curves", "confusion_matrix", "activations", "misclassified", "weights"}),
+    "2-D points (xor)": (["--dataset", "xor", "--layers", "2-4-2", "--no-progress"],
+                         {"curves", "confusion_matrix", "activations", "decision_boundary"}),
+}
+
+
+@pytest.mark.parametrize("data", list(PLOT_RUNS))
+def test_train_plots_writes_every_plot_that_fits(tmp_path, capsys, data):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    flags, expected = PLOT_RUNS[data]
+    assert main(["train", *flags, "--epochs", "3", "--plots", "--out", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert {p.stem for p in tmp_path.glob("*.png")} == expected
+    for name in sorted(expected):
+        path = tmp_path / f"{name}.png"
+        assert str(path) in out  # listed under "wrote"
+        with Image.open(path) as im:
+            assert im.format == "PNG"
+            assert np.asarray(im.convert("RGB"), dtype=np.float64).std() > 0, name
+    gif = tmp_path / cli.ANIMATION_FILE
+    assert gif.exists() == ("decision_boundary" in expected)
+    if gif.exists():
+        with Image.open(gif) as im:
+            assert im.format == "GIF" and im.n_frames == 4  # untrained + 3 epochs
+
+
+def test_train_plots_gif_keeps_at_most_max_frames(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    monkeypatch.setattr(cli, "MAX_FRAMES", 3)
+    flags = ["--dataset", "xor", "--layers", "2-4-2", "--no-progress", "--epochs", "7", "--quiet"]
+    assert main(["train", *flags, "--plots", "--out", str(tmp_path)]) == 0
+    with Image.open(tmp_path / cli.ANIMATION_FILE) as im:
+        assert im.n_frames == 4  # epoch 0 (untrained), every 3rd (k = ceil(7 / 3)): 3, 6, and the last, 7
+
+
+def test_train_without_plots_writes_only_curves(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["train", "--dataset", "xor", "--layers", "2-4-2", "--no-progress", "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.glob("*.png")] == ["curves.png"]
+    assert not (tmp_path / cli.ANIMATION_FILE).exists()
 
 
 # ---------------------------------------------------------------------------- TOML config

@@ -78,6 +78,36 @@ def test_plot_renders_valid_nonblank_png(name, tmp_path):
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
 
 
+def _content_fraction(fig) -> float:
+    """Fraction of pixels that change when every data artist is removed from every axes.
+
+    Lines, markers, bars, images and text drawn into the axes count; the frame,
+    ticks and titles do not. A plot that drew only its empty axes scores 0.
+    """
+    fig.canvas.draw()
+    full = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    for ax in fig.axes:
+        for artist in [*ax.lines, *ax.collections, *ax.images, *ax.patches, *ax.texts]:
+            artist.remove()
+    fig.canvas.draw()
+    bare = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    return float(np.mean(np.any(full != bare, axis=2)))
+
+
+@pytest.mark.parametrize("name", list(PLOTS))
+def test_plot_draws_data_not_just_axes(name):
+    # 0.3% of the pixels: a single curve on a 6x4-inch figure is ~1%, a heat map or image grid 40-80%
+    assert _content_fraction(PLOTS[name](None)) > 0.003
+
+
+def test_plot_content_measure_is_zero_for_empty_axes():
+    fig = plot.plot_curves({"loss": [1.0, 0.5]})
+    for ax in fig.axes:
+        for line in list(ax.lines):
+            line.remove()
+    assert _content_fraction(fig) == 0.0
+
+
 @pytest.mark.parametrize("name", ["curves-history", "weights"])
 def test_plot_returns_figure_without_path(name, tmp_path):
     from matplotlib.figure import Figure
@@ -112,6 +142,15 @@ def test_animate_decision_boundary_writes_gif(tmp_path):
     assert all(f.std() > 0 for f in frames)
     assert any(not np.array_equal(frames[0], f) for f in frames[1:])  # the boundary moves
     assert fig.axes[0].get_title().startswith("epoch 3")
+
+
+def test_animate_decision_boundary_epoch_labels(tmp_path):
+    model = _classifier()
+    snaps = [model.state_dict()] * 3
+    fig = plot.animate_decision_boundary(model, X2, Y2, snaps, epochs=[0, 5, 10], resolution=10)
+    assert fig.axes[0].get_title().startswith("epoch 10")
+    with pytest.raises(ValueError, match="one epoch number per snapshot"):
+        plot.animate_decision_boundary(model, X2, Y2, snaps, epochs=[0, 5], resolution=10)
 
 
 def test_plot_activations_shows_vanishing_sigmoid_gradients():

@@ -42,6 +42,8 @@ HISTORY_FILE = "history.csv"
 CURVES_FILE = "curves.png"
 RUN_FILE = "run.json"
 TRACE_FILE = "trace.txt"
+ANIMATION_FILE = "decision_boundary.gif"
+MAX_FRAMES = 40  # --plots on 2-D data: the GIF shows every k-th epoch, k = ceil(epochs / MAX_FRAMES)
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -363,11 +365,44 @@ def _trace_first_batch(model, loss_fn, X: np.ndarray, T: np.ndarray, batch_size:
     written.append(out / TRACE_FILE)
 
 
+def _boundary_snapshots(model, epochs: int, start_epoch: int):
+    """--plots on 2-D data: a callback keeping ``model.state_dict()`` for the decision-boundary GIF.
+
+    It keeps the untrained model (unless resuming), every k-th epoch with
+    k = ceil(epochs / MAX_FRAMES), and the last epoch run: at most MAX_FRAMES + 2
+    frames. ``.frames`` is a list of ``(epoch, state_dict)``.
+    """
+    from .train import Callback
+
+    stride = max(1, -(-(epochs - start_epoch) // MAX_FRAMES))  # ceil division
+
+    class BoundarySnapshots(Callback):
+        def __init__(self) -> None:
+            self.frames = [] if start_epoch else [(0, model.state_dict())]
+            self.pending = None
+
+        def on_epoch_end(self, state) -> None:
+            epoch = int(state.logs["epoch"])
+            if (epoch - start_epoch) % stride == 0:
+                self.frames.append((epoch, state.model.state_dict()))
+                self.pending = None
+            else:
+                self.pending = (epoch, state.model.state_dict())
+
+        def on_train_end(self, state) -> None:
+            if self.pending is not None:  # the last epoch (early stop, or epochs not a multiple of the stride)
+                self.frames.append(self.pending)
+                self.pending = None
+
+    return BoundarySnapshots()
+
+
 def _write_plots(history, model, loss_fn, result: dict, X: np.ndarray, y: np.ndarray, T: np.ndarray, out: Path,
-                 all_plots: bool, written: list[Path]) -> None:
+                 all_plots: bool, written: list[Path], snapshots=None) -> None:
     """curves.png (when matplotlib is installed); with --plots every other plot that fits the data.
 
-    ``X``, ``y``, ``T``: the test split's inputs, labels and training targets.
+    ``X``, ``y``, ``T``: the test split's inputs, labels and training targets;
+    ``snapshots``: the :func:`_boundary_snapshots` callback of a 2-D run, for the GIF.
     """
     if not _has_matplotlib():
         _note("matplotlib is not installed, so no curves.png: pip install 'nnumpy[plot]'")
@@ -394,6 +429,10 @@ def _write_plots(history, model, loss_fn, result: dict, X: np.ndarray, y: np.nda
             save("weights.png", lambda path: plot.plot_weights(model, image_shape=X.shape[-2:], path=path))
     elif _features(X) == 2:
         save("decision_boundary.png", lambda path: plot.plot_decision_boundary(model, X, y, path=path))
+        if snapshots is not None and snapshots.frames:
+            epochs, states = zip(*snapshots.frames)
+            save(ANIMATION_FILE, lambda path: plot.animate_decision_boundary(
+                model, X, y, list(states), epochs=list(epochs), resolution=60, path=path))
     n = min(len(X), 256)
     save("activations.png", lambda path: plot.plot_activations(model, X[:n], target=T[:n], loss_fn=loss_fn, path=path))
 
@@ -458,6 +497,10 @@ def _cmd_train(args) -> int:
               f"epochs {s['epochs']}, seed {s['seed']}" + (f", resuming at epoch {ckpt.epoch}" if ckpt else ""))
         print(f"output   {out}", flush=True)
     callbacks = [scheduler] if scheduler is not None else []
+    snapshots = None
+    if args.plots and X.ndim == 2 and _features(X) == 2 and _has_matplotlib():
+        snapshots = _boundary_snapshots(model, s["epochs"], ckpt.epoch if ckpt is not None else 0)
+        callbacks.append(snapshots)
     written: list[Path] = []
     t0 = time.perf_counter()
     if args.trace:
@@ -486,7 +529,7 @@ def _cmd_train(args) -> int:
     written.append(Path(history.to_csv(out / HISTORY_FILE)))
     written.append(out / RUN_FILE)
     result = evaluate(model, (Xt, Tt), loss_fn, batch_size=256)
-    _write_plots(history, model, loss_fn, result, Xt, yt, Tt, out, args.plots, written)
+    _write_plots(history, model, loss_fn, result, Xt, yt, Tt, out, args.plots, written, snapshots)
     if history.stop_reason:
         _note(f"training stopped early: {history.stop_reason}")
     if len(history) and verbose:
@@ -863,7 +906,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint to --epochs in total")
     g.add_argument("--plots", action="store_true",
                    help="also write confusion_matrix.png, activations.png and, as they fit the data, "
-                        "misclassified.png, weights.png (images) or decision_boundary.png (2-D inputs)")
+                        "misclassified.png, weights.png (images) or decision_boundary.png and "
+                        "decision_boundary.gif (2-D inputs: the boundary over the epochs)")
     g.add_argument("--trace", action="store_true",
                    help="print (and save as trace.txt) each layer's forward/backward shapes for the first batch")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -258,7 +258,7 @@ def plot_decision_boundary(model: Module, X, y, *, resolution: int = 200, path=N
 
 
 def animate_decision_boundary(model: Module, X, y, snapshots, *, fps: int = 4, resolution: int = 100,
-                              first_epoch: int = 1, path=None):
+                              first_epoch: int = 1, epochs=None, path=None):
     """The decision boundary as it changes over training, as an animated GIF.
 
     No callback is needed: collect ``model.state_dict()`` after each epoch in
@@ -273,6 +273,8 @@ def animate_decision_boundary(model: Module, X, y, snapshots, *, fps: int = 4, r
         resolution: grid points per axis (default 100; lower is faster).
         first_epoch: the epoch number of the first snapshot (default 1; use 0
             when the first snapshot is the untrained model).
+        epochs: the epoch number of each snapshot, for snapshots not taken every
+            epoch (default ``first_epoch, first_epoch + 1, ...``).
         path: save the GIF there (atomically, via matplotlib's PillowWriter).
 
     Returns:
@@ -291,6 +293,10 @@ def animate_decision_boundary(model: Module, X, y, snapshots, *, fps: int = 4, r
         raise ValueError(f"{owner} expects a non-empty list of state_dicts (one per epoch), got {type(snapshots).__name__}.")
     if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or fps < 1:
         raise ValueError(f"The 'fps' parameter of {owner} must be an int >= 1. Got {fps!r} instead.")
+    labels = [first_epoch + i for i in range(len(snapshots))] if epochs is None else list(epochs)
+    if len(labels) != len(snapshots):
+        raise ValueError(f"The 'epochs' parameter of {owner} must give one epoch number per snapshot "
+                         f"({len(snapshots)}). Got {len(labels)} instead.")
     models = []
     for i, snap in enumerate(snapshots):
         if isinstance(snap, Module):
@@ -308,7 +314,7 @@ def animate_decision_boundary(model: Module, X, y, snapshots, *, fps: int = 4, r
 
     def draw(i):
         ax.clear()
-        _draw_boundary(ax, models[i], X, y, resolution, f"epoch {first_epoch + i}")
+        _draw_boundary(ax, models[i], X, y, resolution, f"epoch {labels[i]}")
         return []
 
     draw(0)
