@@ -3,10 +3,12 @@
 A ``DataLoader`` epoch visits every sample exactly once: with ``shuffle=True``
 in the order of a fresh permutation drawn from the loader's own generator
 (sampling without replacement), otherwise in index order. For a
-``TensorDataset`` each batch is a *view*: without shuffling a slice of the
-original arrays, with shuffling a slice of one contiguous shuffled copy made
-once per epoch (``np.take(X, perm, axis=0)``), which is cheaper than gathering
-every batch by fancy indexing and never copies the whole dataset per batch.
+``TensorDataset`` without shuffling each batch is a *view* (a slice of the
+original arrays); with shuffling it is a fresh contiguous array gathered from
+the batch's indices (``np.take(X, perm[s:e], axis=0)``). Gathering per batch
+holds one batch, where a shuffled copy per epoch would hold a second copy of
+the whole data set (188 MB for Fashion-MNIST), and costs no more: the batch is
+still in cache when the model reads it (benchmarks/NOTES.md).
 
 Exact resume: ``state_dict()`` records the epoch counter, the position inside
 the epoch and the generator's state at the start of the epoch (the permutation
@@ -154,9 +156,9 @@ class DataLoader:
     ``len(loader)`` is the number of batches per epoch:
     ``ceil(N / batch_size)``, or ``floor(N / batch_size)`` with ``drop_last``.
     ``batch_size=1`` gives online learning. Batches of a :class:`TensorDataset`
-    are tuples of views (see module docstring): treat them as read-only, or
-    copy before modifying. Any other :class:`Dataset` is read sample by sample
-    and stacked.
+    are tuples of arrays that may be views of the data (always, without
+    shuffling; see module docstring): treat them as read-only, or copy before
+    modifying. Any other :class:`Dataset` is read sample by sample and stacked.
 
     Each ``iter(loader)`` starts a new epoch and draws a fresh permutation
     (when shuffling) from the loader's generator; leaving an epoch early and
@@ -273,13 +275,12 @@ class DataLoader:
         n, bs, perm, ds = self._epoch_n, self.batch_size, self._perm, self.dataset
         n_batches = self._num_batches(n)
         if isinstance(ds, TensorDataset):
-            lo, hi = start * bs, min(n_batches * bs, n)
+            arrays = ds.arrays
             if perm is None:
-                buffers, base = ds.arrays, 0
+                get = lambda s, e: tuple(a[s:e] for a in arrays)  # noqa: E731
             else:
-                # One contiguous gather of the remaining samples per epoch; batches are slices of it.
-                buffers, base = tuple(np.take(a, perm[lo:hi], axis=0) for a in ds.arrays), lo
-            get = lambda s, e: tuple(buf[s - base : e - base] for buf in buffers)  # noqa: E731
+                # Gathered batch by batch: one batch in memory, never a shuffled copy of the data set.
+                get = lambda s, e: tuple(np.take(a, perm[s:e], axis=0) for a in arrays)  # noqa: E731
         else:
             order = perm if perm is not None else np.arange(n)
             get = lambda s, e: _collate([ds[int(i)] for i in order[s:e]], s // bs)  # noqa: E731
