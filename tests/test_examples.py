@@ -8,6 +8,7 @@ does, from the script's folder), hence the ``sys.path`` entry.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,27 @@ def test_example_per_neuron_network_formulations_agree(example):
     errors = result["errors_per_neuron"]
     assert all(b < a for a, b in zip(errors, errors[1:]))  # the error falls every epoch
     assert result["accuracy"] == 1.0
+    # The classic tutorial's own code (initialize_network / forward_propagate /
+    # backward_propagate_error / update_weights / train_network, dicts and lists, Python
+    # floats), run with random.seed(1), lr 0.4, 20 epochs and the issue's dE/do = 2(o − t),
+    # prints Σ (o − t)² = 6.1281832673 after epoch 1, 3.3762054864 after 6 and 0.6866120470
+    # after 20; both formulations of the example must reproduce it.
+    for formulation in ("errors_per_neuron", "errors_layers"):
+        got = result[formulation]
+        assert [round(got[i], 10) for i in (0, 5, 19)] == [6.1281832673, 3.3762054864, 0.6866120470], formulation
+
+
+def test_example_per_neuron_network_initial_weights_are_the_tutorials(example):
+    import random
+
+    state = random.getstate()
+    try:
+        random.seed(1)  # exactly as the tutorial does; the global state is restored after
+        expected = [[random.random() for _ in range(3)] for _ in range(4)]  # 2 hidden, then 2 output neurons
+    finally:
+        random.setstate(state)
+    network = example("03_per_neuron_network").initial_network()
+    assert [n["weights"] for layer in network for n in layer] == expected
 
 
 @pytest.mark.parametrize(
@@ -138,3 +160,70 @@ def test_example_iris_and_toy_classifiers(example):
     assert result["spiral"]["linear"]["test"] < 0.7 < result["spiral"]["mlp"]["test"]
     if _has("matplotlib"):
         assert len(result["files"]) == 6 and all(Path(p).stat().st_size > 0 for p in result["files"])
+
+
+# ---------------------------------------------------------------------------- README figures
+_README_RUN = re.compile(r"^### (\d\d_\w+)\.py[^\n]*\n\n```\n(.*?)\n```", re.S | re.M)
+
+
+def _readme_chunks(stem: str) -> list[list[str]]:
+    """The README's quoted output of a full run of ``stem``, cut into the runs of lines between ``...`` marks."""
+    blocks = dict(_README_RUN.findall((EXAMPLES / "README.md").read_text(encoding="utf-8")))
+    assert stem in blocks, f"examples/README.md quotes no output of {stem}.py"
+    chunks: list[list[str]] = [[]]
+    for line in blocks[stem].splitlines():
+        if line.strip() == "...":
+            chunks.append([])
+        else:
+            chunks[-1].append(line.rstrip())
+    return [c for c in chunks if c]
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def _same_line(quoted: str, printed: str) -> bool:
+    """Equal, except that two numbers both below 1e-12 (float64 rounding noise, which depends
+    on the CPU's exp/BLAS kernels) count as the same."""
+    if _NUMBER.sub("#", quoted) != _NUMBER.sub("#", printed):
+        return False
+    return all(a == b or (abs(float(a)) < 1e-12 and abs(float(b)) < 1e-12)
+               for a, b in zip(_NUMBER.findall(quoted), _NUMBER.findall(printed)))
+
+
+def _appears_in_order(chunks: list[list[str]], lines: list[str]) -> bool:
+    start = 0
+    for chunk in chunks:
+        for i in range(start, len(lines) - len(chunk) + 1):
+            if all(_same_line(q, p) for q, p in zip(chunk, lines[i : i + len(chunk)])):
+                start = i + len(chunk)
+                break
+        else:
+            return False
+    return True
+
+
+def test_readme_chunk_matching_can_fail():
+    lines = ["a", "b", "c", "d"]
+    assert _appears_in_order([["a", "b"], ["d"]], lines)
+    assert not _appears_in_order([["a", "c"]], lines)
+    assert not _appears_in_order([["c"], ["a"]], lines)
+    assert _same_line("19  0.7443791128  0.0e+00", "19  0.7443791128  2.2e-16")
+    assert not _same_line("19  0.7443791128  0.0e+00", "19  0.7443791129  0.0e+00")
+    assert not _same_line("accuracy 100%", "accuracy 90%")
+
+
+# The float64 examples (02, 03) print the same digits on any machine; 01 is float32 on
+# 2x2 matrices, printed to 4 decimals. 04-07 depend on BLAS kernels, so their README
+# tables are checked by hand (their quick runs are tested above).
+@pytest.mark.parametrize("stem", ["01_xor", "02_softmax_single_sample", "03_per_neuron_network"])
+def test_examples_readme_quotes_a_full_run(stem, monkeypatch, capsys):
+    if stem.startswith("02") and not _has("torch"):
+        pytest.skip("the README's table has the PyTorch rows")
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    _module(stem).main([])  # the full run, no files written
+    lines = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+    chunks = _readme_chunks(stem)
+    assert _appears_in_order(chunks, lines), (
+        f"examples/README.md's output of {stem}.py is not what a full run prints now:\n" + "\n".join(lines)
+    )
