@@ -227,3 +227,33 @@ def test_examples_readme_quotes_a_full_run(stem, monkeypatch, capsys):
     assert _appears_in_order(chunks, lines), (
         f"examples/README.md's output of {stem}.py is not what a full run prints now:\n" + "\n".join(lines)
     )
+
+
+@pytest.mark.parametrize("mnist_present, quick, expected", [(True, False, "mnist"), (True, True, "mnist-sample"),
+                                                            (False, False, "mnist-sample")])
+def test_examples_mnist_prefers_full_mnist_when_present(monkeypatch, capsys, mnist_present, quick, expected):
+    # 04-06 use full MNIST when its files are on the machine (never downloading), else mnist-sample.
+    from types import SimpleNamespace
+
+    from nnumpy import datasets
+
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    import _common
+
+    calls = []
+
+    def fake_load(name, split="train", **kwargs):
+        calls.append((name, kwargs))
+        return np.zeros((3, 1, 28, 28), np.float32), np.zeros(3, np.int64)
+
+    rows = [SimpleNamespace(name="mnist-sample", present=True), SimpleNamespace(name="mnist", present=mnist_present)]
+    monkeypatch.setattr(datasets, "available", lambda: rows)
+    monkeypatch.setattr(datasets, "load", fake_load)
+    name, (X, _), _ = _common.mnist(quick)
+    assert name == expected and X.shape == (3, 784)
+    assert all(n == expected for n, _ in calls)
+    if expected == "mnist":
+        assert all(kw == {"download": False} for _, kw in calls)
+    out = capsys.readouterr().out
+    assert out.startswith(f"data: {expected}")
+    assert ("full MNIST not found locally" in out) == (not mnist_present and not quick)
