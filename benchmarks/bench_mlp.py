@@ -24,7 +24,8 @@ Workloads (``--workloads``, comma-separated groups):
 Outputs in ``--out`` (default ``benchmarks/results/``): ``<date>-<machine>.json``
 (every number), ``.md`` (the tables, the targets and the command) and ``.png``
 (bar chart). ``--update-readme`` copies the Markdown into the marked block of
-``README.md`` and ``benchmarks/README.md``.
+``README.md``, ``README.ko.md`` and ``benchmarks/README.md`` (``--readme PATH``
+to choose other files).
 
     python benchmarks/bench_mlp.py                       # full run (~10-20 min on 2 cores)
     python benchmarks/bench_mlp.py --smoke --out /tmp/b  # < 20 s, tiny subset, for CI
@@ -612,8 +613,11 @@ def parse_args(argv=None):
     ap.add_argument("--rss-timeout", type=float, default=1800)
     ap.add_argument("--no-chart", action="store_true")
     ap.add_argument("--update-readme", action="store_true",
-                    help=f"replace the block between {README_START} and {README_END} in README.md and "
-                         "benchmarks/README.md with the new tables")
+                    help=f"replace the block between {README_START} and {README_END} in each --readme file "
+                         "with the new tables")
+    ap.add_argument("--readme", action="append", default=None, metavar="PATH",
+                    help="a file --update-readme writes into (repeatable; default: README.md, README.ko.md and "
+                         "benchmarks/README.md); files without both markers are left alone and reported")
     ap.add_argument("--rss-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.batch_sizes is None:
@@ -640,6 +644,13 @@ def parse_args(argv=None):
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         args.threads = 1 if args.smoke else cpus
     return args
+
+
+def readme_paths(args) -> list[Path]:
+    """The files ``--update-readme`` pastes the tables into."""
+    if args.readme:
+        return [Path(p).expanduser() for p in args.readme]
+    return [ROOT / "README.md", ROOT / "README.ko.md", HERE / "README.md"]
 
 
 def main(argv=None) -> int:
@@ -714,9 +725,12 @@ def main(argv=None) -> int:
         if png:
             written.append(png)
     if args.update_readme:
-        for path in (ROOT / "README.md", HERE / "README.md"):
+        for path in readme_paths(args):
             if _report.replace_block(path, README_START, README_END, md):
                 written.append(path)
+            else:
+                print(f"bench_mlp.py: {path} has no {README_START} ... {README_END} block; not changed",
+                      file=sys.stderr)
     if not quiet:
         print("\n" + md)
     log("wrote " + ", ".join(str(p) for p in written))

@@ -193,7 +193,8 @@ def _sgd_vs_numpy_loop(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_sgd_plain_step_equals_numpy_loop_within_one_rounding(dtype):
+def test_sgd_plain_step_equals_numpy_loop_within_one_rounding(dtype, axpy_path, monkeypatch):
+    monkeypatch.setattr(_blas, "MIN_BLAS_SIZE", 1)  # the (3, 4) test parameters take the BLAS path too
     # BLAS axpy rounds p - lr·g once (as torch does), the NumPy loop twice (lr·g, then the sum):
     # per step they differ by at most one rounding of lr·g, which is ≤ |θ| here, so a few eps·|θ| overall.
     got, expected = _sgd_vs_numpy_loop(dtype)
@@ -209,9 +210,24 @@ def test_sgd_plain_step_without_blas_equals_numpy_loop(monkeypatch):
     assert all(np.array_equal(g, e) for g, e in zip(got, expected))
 
 
+@pytest.fixture(params=["blas", "numpy"])
+def axpy_path(request, monkeypatch):
+    """Run a test through the BLAS kernel (as if OpenBLAS had one thread) and through the NumPy fallback."""
+    fns = _blas._functions()
+    if request.param == "blas":
+        if fns is None:
+            pytest.skip("no usable BLAS axpy in this NumPy")
+        monkeypatch.setitem(fns, "threads", lambda: 1)
+        assert _blas.blas_axpy_available()
+    else:
+        monkeypatch.setattr(_blas, "_FNS", None)
+        monkeypatch.setattr(_blas, "_LOADED", True)
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(0,), (1,), (7,), (33, 65), (2, 3, 4)])
-def test_axpy_adds_scaled_x_in_place(dtype, shape):
+@pytest.mark.parametrize("shape", [(0,), (1,), (7,), (33, 65), (64, 64), (5000,), (2, 3, 4)])
+def test_axpy_adds_scaled_x_in_place(dtype, shape, axpy_path):
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape).astype(dtype)
     y = rng.standard_normal(shape).astype(dtype)
@@ -227,27 +243,43 @@ def test_axpy_adds_scaled_x_in_place(dtype, shape):
     assert np.all(np.abs(y - exact) <= bound)
 
 
-def test_axpy_falls_back_for_views_overlap_and_read_only_x():
-    base = np.arange(12, dtype=np.float32)
-    y = np.ones(6, np.float32)
+@pytest.mark.parametrize("n", [5, 5000])  # below and above MIN_BLAS_SIZE
+def test_axpy_falls_back_for_views_overlap_and_read_only_x(n, axpy_path):
+    base = np.arange(2 * n, dtype=np.float32)
+    y = np.ones(n, np.float32)
     _blas.axpy(2.0, base[::2], y)  # strided x
     assert np.array_equal(y, 1 + 2 * base[::2])
-    z = np.arange(8, dtype=np.float32)
-    _blas.axpy(1.0, z[:4], z[2:6])  # overlapping: the NumPy expression's semantics (x read first)
-    assert np.array_equal(z, [0, 1, 2, 4, 6, 8, 6, 7])
-    x = np.full(5, 3.0, np.float32)
+    z = np.arange(n + 4, dtype=np.float32)
+    expected = z.copy()
+    expected[2 : n + 2] += z[:n]
+    _blas.axpy(1.0, z[:n], z[2 : n + 2])  # overlapping: the NumPy expression's semantics (x read first)
+    assert np.array_equal(z, expected)
+    x = np.full(n, 3.0, np.float32)
     x.flags.writeable = False
-    w = np.zeros(5, np.float32)
-    _blas.axpy(0.5, x, w)
-    assert np.array_equal(w, np.full(5, 1.5, np.float32))
-    m = np.zeros(5, np.float32)
+    w = np.zeros(n, np.float32)
+    _blas.axpy(0.5, x, w)  # read-only x is fine
+    assert np.array_equal(w, np.full(n, 1.5, np.float32))
+    m = np.zeros(n, np.float32)
     _blas.axpy(0.5, x.astype(np.float64), m)  # mixed dtypes: NumPy casting rules
-    assert m.dtype == np.float32 and np.array_equal(m, np.full(5, 1.5, np.float32))
+    assert m.dtype == np.float32 and np.array_equal(m, np.full(n, 1.5, np.float32))
 
 
 def test_axpy_blas_can_be_switched_off_by_environment(monkeypatch):
     monkeypatch.setenv("NNUMPY_NO_BLAS", "1")
     assert _blas._load() is None
+
+
+def test_axpy_uses_numpy_while_openblas_has_several_threads(monkeypatch):
+    fns = _blas._functions()
+    if fns is None:
+        pytest.skip("no usable BLAS axpy in this NumPy")
+    monkeypatch.setitem(fns, "threads", lambda: 2)
+    assert not _blas.blas_axpy_available()
+    calls = []
+    monkeypatch.setitem(fns, np.dtype(np.float32), (lambda *a: calls.append(a), fns[np.dtype(np.float32)][1]))
+    y = np.zeros(5000, np.float32)
+    _blas.axpy(1.0, np.ones(5000, np.float32), y)
+    assert not calls and np.array_equal(y, np.ones(5000, np.float32))
 
 
 def test_sgd_momentum_worked_example():

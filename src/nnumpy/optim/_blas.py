@@ -8,17 +8,21 @@ step on a 2-core Zen 3, benchmarks/NOTES.md). On CPUs with FMA the BLAS
 kernels round once, ``fl(y + alpha·x)``, which is also what
 ``torch.Tensor.add_(x, alpha=...)`` (hence ``torch.optim.SGD``) computes: the
 result then matches PyTorch's update bit for bit, where the two-pass form
-differs from it in the last bit of ~10 % of the elements.
+differs from it in the last bit of ~10 % of the elements. Arrays under
+``MIN_BLAS_SIZE`` elements (biases, small models) keep the NumPy form.
 
 The library is found without new dependencies: NumPy wheels bundle
 ``scipy-openblas`` (symbols ``scipy_cblas_saxpy64_``…, 64-bit integers) in
 ``numpy.libs`` (Linux, Windows) or ``numpy/.dylibs`` (macOS); on Linux the
 BLAS already mapped into the process (a distribution's NumPy) is tried too.
-Only symbols whose integer width is known are used, and the kernel is checked
-once on a small vector (with a guard element) before it is trusted. Anything
-else -- no BLAS found, a failed check, non-contiguous or mixed-dtype arrays,
-``NNUMPY_NO_BLAS=1`` in the environment -- falls back to the two-pass NumPy
-expression, which gives the same values up to the last bit.
+Only OpenBLAS is used (it reports its thread count), only symbols whose
+integer width is known, and the kernel is checked once on a small vector
+(with a guard element) before it is trusted. The BLAS path runs only while
+OpenBLAS is set to one thread (``OPENBLAS_NUM_THREADS=1``, threadpoolctl).
+Anything else -- more threads, no BLAS found, a failed check, non-contiguous
+or mixed-dtype arrays, ``NNUMPY_NO_BLAS=1`` in the environment -- falls back
+to the two-pass NumPy expression, which gives the same values up to the last
+bit.
 """
 
 from __future__ import annotations
@@ -64,6 +68,16 @@ def _int64_build(lib) -> bool | None:
     return None
 
 
+def _thread_count(lib):
+    """OpenBLAS's ``openblas_get_num_threads`` of ``lib`` (a ctypes function), or None."""
+    for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads"):
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            fn.argtypes, fn.restype = [], ctypes.c_int
+            return fn
+    return None
+
+
 def _bind(lib, prefix: str, suffix: str, wide: bool | None):
     """``{dtype: (function, 64-bit ints?)}`` for saxpy and daxpy under one naming scheme, or None."""
     fns = {}
@@ -103,9 +117,13 @@ def _load():
             lib = ctypes.CDLL(path)
         except OSError:
             continue
+        threads = _thread_count(lib)
+        if threads is None:
+            continue  # only OpenBLAS says how many threads an axpy would use (see axpy)
         for prefix, suffix, wide in _SYMBOLS:
             fns = _bind(lib, prefix, suffix, wide)
             if fns is not None and _self_check(fns):
+                fns["threads"] = threads
                 return fns
     return None
 
@@ -126,8 +144,9 @@ def _functions():
 
 
 def blas_axpy_available() -> bool:
-    """Whether :func:`axpy` runs in one BLAS pass (else the two-pass NumPy fallback)."""
-    return _functions() is not None
+    """Whether :func:`axpy` runs in one BLAS pass now (else the two-pass NumPy fallback)."""
+    fns = _functions()
+    return fns is not None and fns["threads"]() == 1
 
 
 def _address(a: np.ndarray):
@@ -138,18 +157,26 @@ def _address(a: np.ndarray):
 _byref, _from_buffer = ctypes.byref, ctypes.c_char.from_buffer
 
 
+#: Below this many elements NumPy's two passes cost less than the extra ~1 µs of a ctypes call.
+MIN_BLAS_SIZE = 4096
+
+
 def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> None:
     """``y += alpha * x`` in place; ``x`` is only read.
 
-    One BLAS pass when both arrays are C-contiguous, non-overlapping, share a
-    float32/float64 dtype and fit the BLAS integer width; otherwise NumPy's
-    ``y += alpha * x``.
+    One BLAS pass when ``y`` has at least ``MIN_BLAS_SIZE`` elements, both
+    arrays are C-contiguous, non-overlapping, share a float32/float64 dtype
+    and fit the BLAS integer width; otherwise NumPy's ``y += alpha * x``.
     """
-    fns = _FNS if _LOADED else _functions()
-    entry = None if fns is None or x.dtype != y.dtype else fns.get(y.dtype)
     n = y.size
-    if entry is not None and n and x.shape == y.shape and x.flags.c_contiguous and y.flags.c_contiguous \
-            and y.flags.writeable and n <= _INT_MAX[entry[1]] and not np.may_share_memory(x, y):
-        entry[0](n, alpha, _address(x), 1, _address(y), 1)
-        return
+    if n >= MIN_BLAS_SIZE:
+        fns = _FNS if _LOADED else _functions()
+        # Single-threaded BLAS only: OpenBLAS splits an axpy of > 10,000 elements over its threads,
+        # and on a busy 2-core machine waking them made a batch-1 step 10-40x slower (NOTES.md);
+        # a memory-bound pass gains nothing from a second thread worth that risk.
+        entry = None if fns is None or x.dtype != y.dtype or fns["threads"]() != 1 else fns.get(y.dtype)
+        if entry is not None and x.shape == y.shape and x.flags.c_contiguous and y.flags.c_contiguous \
+                and y.flags.writeable and n <= _INT_MAX[entry[1]] and not np.may_share_memory(x, y):
+            entry[0](n, alpha, _address(x), 1, _address(y), 1)
+            return
     y += alpha * x
