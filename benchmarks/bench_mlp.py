@@ -143,7 +143,7 @@ def load_fashion_mnist(n_train: int | None = None, n_test: int | None = None, sy
         small = n_train is not None and n_train <= 5000
         X, y = _load_split("train", n_train if small else None)
         Xt, yt = (None, None) if n_test == 0 else _load_split("test", n_test if small else None)
-        source = "fashion-mnist" + (f" (first {n_train} train / {n_test} test samples)" if small else "")
+        source = "fashion-mnist" + (f" (first {n_train} train / {n_test or 'all'} test samples)" if small else "")
     except DataMissing:
         if not synthetic_ok:
             raise
