@@ -516,3 +516,37 @@ def test_check_layer_notes_plain_ndarray_weights():
 def test_check_layer_rejects_bad_arguments(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+class _WeightGradDividedBy(_Base):
+    """The weight gradient divided by ``k`` once too often."""
+
+    k = 2
+
+    def backward(self, grad_output):
+        self.weight.accumulate((grad_output * self.x).sum(axis=0) / self.k)
+        return grad_output * self.weight.data
+
+
+class _WeightGradDividedByN(_WeightGradDividedBy):
+    k = 4
+
+
+def test_check_layer_parameter_ratio_hint_names_sizes_of_the_input():
+    # Input (4, 3): N is 4. A parameter gradient at 1/2 must not be called "2 is N"
+    # (a size of the parameter's own shape); at 1/4 it is the batch size.
+    half = "\n".join(check_layer(_WeightGradDividedBy(), (4, 3), rng=0).hints)
+    assert "1/2 of the true one" in half and "N, the batch size" not in half
+    quarter = "\n".join(check_layer(_WeightGradDividedByN(), (4, 3), rng=0).hints)
+    assert "4 is N, the batch size" in quarter
+
+
+def test_check_layer_worst_entry_abs_error_is_that_entry():
+    text = str(check_layer(_WeightGradDividedBy(), (4, 3), rng=0))
+    m = re.search(r"Worst entry weight\[(\d+)\]: backward gives (\S+), central difference gives (\S+) "
+                  r"\(abs error (\S+),", text)
+    assert m, text
+    a, n, err = float(m.group(2)), float(m.group(3)), float(m.group(4))
+    # The reported error is |backward − central difference| at that entry (3 significant
+    # digits printed), not the tensor's largest absolute error.
+    assert err == pytest.approx(abs(a - n), rel=1e-2)

@@ -499,6 +499,8 @@ def _tensor_hints(tc: TensorCheck, params: dict[str, np.ndarray], x: np.ndarray 
     if not np.any(a) and np.any(n):
         return hints + [f"backward gives all zeros for {tc.name!r}: is the gradient computed but not returned/accumulated?"]
     if not hints:
+        # The sizes come from the input even for a parameter's gradient: a bias
+        # gradient off by N is off by the batch size, not by a size of its own shape.
         r = _ratio_hint(tc.name, a, n, _size_names(x.shape if x is not None else n.shape, out_shape))
         if r:
             hints.append(r)
@@ -588,8 +590,7 @@ def _add_hints(report: GradcheckReport, params: dict[str, np.ndarray], x: np.nda
     for tc in report.checks:
         if tc.ok:
             continue
-        tc.hints.extend(_tensor_hints(tc, params, x if tc.name == "input" else None, out_shape,
-                                      report.atol, report.rtol))
+        tc.hints.extend(_tensor_hints(tc, params, x, out_shape, report.atol, report.rtol))
         shaped = tc.analytic_array is not None and tc.analytic_array.shape == tc.shape
         if tc.name == "input" and run is not None and shaped:
             if not tc.hints:
@@ -747,7 +748,7 @@ def _worst_entry_text(tc: TensorCheck) -> str:
     idx = ", ".join(str(i) for i in tc.worst_index) if tc.worst_index is not None else ""
     return (f"gradient check: {what} is wrong at {tc.n_bad} of {total} entries. Worst entry {tc.name}[{idx}]: "
             f"backward gives {tc.analytic:.6g}, central difference gives {tc.numeric:.6g} "
-            f"(abs error {tc.max_abs_error:.2e}, relative error {tc.max_rel_error:.2e}).")
+            f"(abs error {abs(tc.analytic - tc.numeric):.2e}, relative error {tc.max_rel_error:.2e}).")
 
 
 def _report_gradcheck(rep: LayerReport, gc: GradcheckReport, input_shape_reported: bool) -> None:

@@ -191,7 +191,8 @@ def available(data_dir=None) -> list[DatasetInfo]:
         rows.append(DatasetInfo(name, "bundled", size, source, True, str(BUNDLED_DIR)))
     for name, make in _GENERATED.items():
         n = inspect.signature(make).parameters["n_samples"].default
-        source = f"nnumpy.datasets.{make.__name__}(): " + (inspect.getdoc(make) or "").splitlines()[0]
+        summary = (inspect.getdoc(make) or "").splitlines()[0].replace("``", "")  # reST literals read as plain text
+        source = f"nnumpy.datasets.{make.__name__}(): " + summary
         rows.append(DatasetInfo(name, "generated", f"{n} x 2 by default (n_samples=...)", source, True, ""))
     for name, (size, source) in _REMOTE.items():
         pairs = [_download.locate(name, s, data_dir) for s in _download.FILES]
