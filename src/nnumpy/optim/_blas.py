@@ -33,7 +33,7 @@ import os
 
 import numpy as np
 
-__all__ = ["axpy", "blas_axpy_available"]
+__all__ = ["axpy", "blas_axpy", "blas_axpy_available"]
 
 # (prefix, suffix, 64-bit ints?) of the CBLAS symbol names tried, most specific first.
 _SYMBOLS = (("scipy_cblas_", "64_", True), ("cblas_", "64_", True), ("scipy_cblas_", "", None), ("cblas_", "", None))
@@ -161,6 +161,23 @@ _byref, _from_buffer = ctypes.byref, ctypes.c_char.from_buffer
 MIN_BLAS_SIZE = 4096
 
 
+def blas_axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> bool:
+    """``y += alpha * x`` in one BLAS pass if the arrays allow it (see :func:`axpy`); False when not done."""
+    n = y.size
+    if n < MIN_BLAS_SIZE:
+        return False
+    fns = _FNS if _LOADED else _functions()
+    # Single-threaded BLAS only: OpenBLAS splits an axpy of > 10,000 elements over its threads,
+    # and on a busy 2-core machine waking them made a batch-1 step 10-40x slower (NOTES.md);
+    # a memory-bound pass gains nothing from a second thread worth that risk.
+    entry = None if fns is None or x.dtype != y.dtype or fns["threads"]() != 1 else fns.get(y.dtype)
+    if entry is not None and x.shape == y.shape and x.flags.c_contiguous and y.flags.c_contiguous \
+            and y.flags.writeable and n <= _INT_MAX[entry[1]] and not np.may_share_memory(x, y):
+        entry[0](n, alpha, _address(x), 1, _address(y), 1)
+        return True
+    return False
+
+
 def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> None:
     """``y += alpha * x`` in place; ``x`` is only read.
 
@@ -168,15 +185,5 @@ def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> None:
     arrays are C-contiguous, non-overlapping, share a float32/float64 dtype
     and fit the BLAS integer width; otherwise NumPy's ``y += alpha * x``.
     """
-    n = y.size
-    if n >= MIN_BLAS_SIZE:
-        fns = _FNS if _LOADED else _functions()
-        # Single-threaded BLAS only: OpenBLAS splits an axpy of > 10,000 elements over its threads,
-        # and on a busy 2-core machine waking them made a batch-1 step 10-40x slower (NOTES.md);
-        # a memory-bound pass gains nothing from a second thread worth that risk.
-        entry = None if fns is None or x.dtype != y.dtype or fns["threads"]() != 1 else fns.get(y.dtype)
-        if entry is not None and x.shape == y.shape and x.flags.c_contiguous and y.flags.c_contiguous \
-                and y.flags.writeable and n <= _INT_MAX[entry[1]] and not np.may_share_memory(x, y):
-            entry[0](n, alpha, _address(x), 1, _address(y), 1)
-            return
-    y += alpha * x
+    if not blas_axpy(alpha, x, y):
+        y += alpha * x

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._validation import check_bool, check_float, param_error
 from ..nn._module import Parameter
-from ._blas import axpy, blas_axpy_available
+from ._blas import blas_axpy
 
 __all__ = ["Optimizer"]
 
@@ -53,11 +53,13 @@ def add_scaled(target: np.ndarray, direction: np.ndarray, alpha: float, owned: b
     ``owned``: ``direction`` is scratch the caller no longer needs; the NumPy
     fallback then scales it in place instead of allocating a temporary.
     """
-    if owned and not blas_axpy_available():
+    if blas_axpy(alpha, direction, target):
+        return
+    if owned:
         direction *= alpha
         target += direction
     else:
-        axpy(alpha, direction, target)
+        target += alpha * direction
 
 
 def _to_builtin(value: Any) -> Any:
