@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ._validation import check_shape
 from .nn._module import Module
 
 __all__ = ["summary", "ModelSummary", "SummaryRow", "trace", "Trace", "TraceRecord"]
@@ -179,18 +180,6 @@ def _bytes(n: int) -> str:
     return f"{n:.1f} GiB"  # pragma: no cover - unreachable
 
 
-def _shape_tuple(owner: str, input_shape) -> tuple[int, ...]:
-    try:
-        dims = tuple(input_shape)
-    except TypeError:
-        raise TypeError(f"The 'input_shape' parameter of {owner} must be a tuple of ints, batch first, such as "
-                        f"(32, 784). Got {input_shape!r} instead.") from None
-    if not dims or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in dims):
-        raise ValueError(f"The 'input_shape' parameter of {owner} must be a non-empty tuple of ints >= 1, batch first, "
-                         f"such as (32, 784). Got {input_shape!r} instead.")
-    return tuple(int(d) for d in dims)
-
-
 def summary(model: Module, input_shape, *, dtype=None) -> ModelSummary:
     """Layer-by-layer table of one forward pass: output shape, parameter count and dtype.
 
@@ -221,7 +210,7 @@ def summary(model: Module, input_shape, *, dtype=None) -> ModelSummary:
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary expects an nnumpy Module, got {type(model).__name__}.")
-    shape = _shape_tuple("summary", input_shape)
+    shape = check_shape("summary", "input_shape", input_shape, "(32, 784)")
     m = copy.deepcopy(model).eval()
     if dtype is None:
         first = next(iter(m.parameters()), None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, Iterable
 
-__all__ = ["check_float", "check_int", "check_choice", "check_bool", "param_error"]
+__all__ = ["check_float", "check_int", "check_choice", "check_bool", "check_shape", "param_error"]
 
 
 def param_error(owner: str, name: str, expected: str, value: Any, exc: type = ValueError) -> Exception:
@@ -78,3 +78,17 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
     if not isinstance(value, (bool,)) and type(value).__name__ != "bool_":
         raise param_error(owner, name, "a bool", value, TypeError)
     return bool(value)
+
+
+def check_shape(owner: str, name: str, value: Any, example: str) -> tuple[int, ...]:
+    """Return ``value`` as a tuple of Python ints after checking it is a non-empty shape, every size >= 1.
+
+    ``example`` is a shape shown in the message, e.g. ``"(4, 3)"``.
+    """
+    try:
+        dims = tuple(value)
+    except TypeError:
+        raise param_error(owner, name, f"a tuple of ints, batch first, such as {example}", value, TypeError) from None
+    if not dims or any(isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1 for d in dims):
+        raise param_error(owner, name, f"a non-empty tuple of ints >= 1, batch first, such as {example}", value)
+    return tuple(int(d) for d in dims)

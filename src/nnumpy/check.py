@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ._random import as_generator
-from ._validation import check_float
+from ._validation import check_float, check_shape
 from .nn._loss import Loss
 from .nn._module import Module
 
@@ -714,21 +714,6 @@ class LayerReport:
     __repr__ = __str__
 
 
-def _shape_arg(owner: str, name: str, shape) -> tuple[int, ...]:
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(
-            f"The {name!r} parameter of {owner} must be a tuple of ints such as (4, 3). Got {shape!r} instead."
-        ) from None
-    if not dims or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in dims):
-        raise ValueError(
-            f"The {name!r} parameter of {owner} must be a non-empty tuple of ints >= 1, batch first, such as (4, 3). "
-            f"Got {shape!r} instead."
-        )
-    return tuple(int(d) for d in dims)
-
-
 def _batch_sizes(owner: str, n: int, batch_sizes) -> tuple[int, ...]:
     if batch_sizes is None:
         return (1, n) if n != 1 else (1, 2)
@@ -917,7 +902,7 @@ def check_layer(
         )
     if not isinstance(layer, Module):
         raise TypeError(f"check_layer expects an nnumpy Module instance, got {type(layer).__name__}.")
-    shape = _shape_arg("check_layer", "input_shape", input_shape)
+    shape = check_shape("check_layer", "input_shape", input_shape, "(4, 3)")
     sizes = _batch_sizes("check_layer", shape[0], batch_sizes)
     gen = _salted_generator(0 if rng is None else rng, "check_layer")
     base = copy.deepcopy(layer).to(np.float64)
@@ -1219,7 +1204,7 @@ def check_loss(
         raise TypeError(
             f"check_loss expects an nnumpy Loss instance (a subclass of nnumpy.nn.Loss), got {type(loss_fn).__name__}."
         )
-    shape = _shape_arg("check_loss", "pred_shape", pred_shape)
+    shape = check_shape("check_loss", "pred_shape", pred_shape, "(4, 3)")
     target = np.asarray(target)
     if target.ndim == 0 or target.shape[0] != shape[0]:
         raise ValueError(
