@@ -39,6 +39,12 @@ def _dtype_of(value) -> str:
     return "-" if dt is None else np.dtype(dt).name
 
 
+def model_dtype(model: Module) -> np.dtype:
+    """The dtype of the model's first parameter; float32 for a model without parameters."""
+    first = next(iter(model.parameters()), None)
+    return first.data.dtype if first is not None else np.dtype(np.float32)
+
+
 def _leaves(model: Module) -> list[tuple[str, Module]]:
     """Modules that compute: those without children, plus any that own parameters directly.
 
@@ -213,8 +219,7 @@ def summary(model: Module, input_shape, *, dtype=None) -> ModelSummary:
     shape = check_shape("summary", "input_shape", input_shape, "(32, 784)")
     m = copy.deepcopy(model).eval()
     if dtype is None:
-        first = next(iter(m.parameters()), None)
-        dtype = first.data.dtype if first is not None else np.float32
+        dtype = model_dtype(m)
     x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     rows: list[SummaryRow] = []
     counted: set[int] = set()

@@ -31,6 +31,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import __version__
+from ._inspect import model_dtype
 
 __all__ = ["main", "UsageError", "ascii_chart"]
 
@@ -206,12 +207,6 @@ def _load_split(name: str, split: str, data_dir, limit: int | None, rng: np.rand
         idx = np.sort(gen.permutation(len(X))[:limit])
         X, y = X[idx], y[idx]
     return X, y
-
-
-def _model_dtype(model) -> np.dtype:
-    for p in model.parameters():
-        return p.data.dtype
-    return np.dtype(np.float32)
 
 
 def _features(X: np.ndarray) -> int:
@@ -462,7 +457,7 @@ def _cmd_train(args) -> int:
         loss_type = s["loss"]["type"]
         if ckpt is not None and ckpt.architecture is not None:
             model = ckpt.build_model(rng=np.random.default_rng(init_ss))
-            dt = _model_dtype(model)
+            dt = model_dtype(model)
         else:
             model = C.build_model(s["model"], loss_type, dtype=dt, rng=np.random.default_rng(init_ss))
         loss_fn = C.build_loss(s["loss"], dt)
@@ -600,7 +595,7 @@ def _cmd_evaluate(args) -> int:
             raise ValueError(f"{args.model} does not say which data set it was trained on: pass --dataset NAME.")
         dataset = _dataset_key(name)
         loss_type = _eval_loss_name(model, args.loss)
-        dt = _model_dtype(model)
+        dt = model_dtype(model)
         loss_fn = C.build_loss({"type": loss_type}, dt)
     X, y = _load_split(dataset, args.split, args.data_dir, args.limit, None)
     _check_fit(model, X[:1], y, dataset, str(args.model))
@@ -716,7 +711,7 @@ def _cmd_predict(args) -> int:
         kinds = [_input_kind(Path(name)) for name in args.files]
     model = _load_model(args.model)
     model.eval()
-    dt = _model_dtype(model)
+    dt = model_dtype(model)
     features = first_width(model)
     meta = _model_metadata(args.model)
     side = math.isqrt(features) if features else 0

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ._atomic import atomic_write, atomic_write_bytes
-from ._inspect import hooked
+from ._inspect import hooked, model_dtype
 from .nn._module import Module
 
 __all__ = [
@@ -88,8 +88,7 @@ def _labels(name: str, owner: str, y, n: int | None = None) -> np.ndarray:
 def _predict(model: Module, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """Model outputs for X, computed on an eval-mode copy (the model's caches stay as they were)."""
     m = copy.deepcopy(model).eval()
-    first = next(iter(m.parameters()), None)
-    X = np.asarray(X, dtype=first.data.dtype if first is not None else np.float32)
+    X = np.asarray(X, dtype=model_dtype(m))
     outs = [np.asarray(m(X[i : i + chunk])) for i in range(0, X.shape[0], chunk)]
     return np.concatenate(outs, axis=0) if outs else np.zeros((0,))
 
@@ -562,8 +561,7 @@ def plot_activations(model: Module, x, *, target=None, loss_fn=None, bins: int =
     if (target is None) != (loss_fn is None):
         raise ValueError(f"{owner} needs both target and loss_fn (or neither).")
     m = copy.deepcopy(model)
-    first = next(iter(m.parameters()), None)
-    x = np.asarray(x, dtype=first.data.dtype if first is not None else np.float32)
+    x = np.asarray(x, dtype=model_dtype(m))
     acts: dict[int, tuple[str, str, np.ndarray]] = {}
     grads: dict[int, np.ndarray] = {}
 
