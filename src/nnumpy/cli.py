@@ -345,11 +345,8 @@ def _trace_first_batch(model, loss_fn, X: np.ndarray, T: np.ndarray, batch_size:
     The pass runs on copies of the model and loss, so the training run (weights,
     BatchNorm statistics, Dropout generators) is exactly the one without --trace.
     """
-    import nnumpy
+    from ._inspect import trace
 
-    trace = getattr(nnumpy, "trace", None)
-    if trace is None:
-        from ._inspect import trace
     model, loss_fn = copy.deepcopy(model), copy.deepcopy(loss_fn)
     with trace(model, print=False) as t:
         loss_fn(model(X[:batch_size]), T[:batch_size])
