@@ -399,9 +399,7 @@ class CrossEntropyLoss(_ClassLoss):
         and dℓ/dx = e^{z}/s − onehot(t).
         """
         c = x.shape[1]
-        m = np.maximum.reduce(x, axis=1, keepdims=True)  # (N, 1)
-        if not np.isfinite(m).all():  # a row of -inf (or an inf): the shift rule of F.logsumexp
-            m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+        m = F._max_shift(x, 1)  # (N, 1), the shift of F.logsumexp
         z = np.subtract(x, m, order="C")  # (N, C), fresh and C-contiguous: becomes the gradient
         flat = z.reshape(-1)  # a view
         at_t = np.arange(0, n * c, c)

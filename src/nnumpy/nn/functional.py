@@ -53,10 +53,17 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x).astype(x.dtype, copy=False)
 
 
+def _max_shift(x: np.ndarray, axis: int) -> np.ndarray:
+    """The shift of :func:`logsumexp`: the max along ``axis`` (kept), 0 where it is not finite (a row of -inf, or an inf)."""
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():
+        m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+    return m
+
+
 def logsumexp(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     """log Σ exp(x) along ``axis``, shifted by the max so it never overflows."""
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+    m = _max_shift(x, axis)
     s = np.exp(x - m)
     out = np.log(np.sum(s, axis=axis, keepdims=True))
     out += m
