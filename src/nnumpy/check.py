@@ -1331,13 +1331,17 @@ def check_loss(
                           + ([ratio.replace("the gradient of 'pred'", "the second call")] if ratio else []))
         rep._pass("repeatable")
 
+    def lbackward(mod, out):
+        """backward of a loss: with a gradient of ones for reduction='none', else with no argument."""
+        return mod.backward(np.ones(np.shape(out))) if none else mod.backward()
+
     # 6. batch sizes
     for b in sizes:
         pb = gen.uniform(0.05, 0.95, (b,) + shape[1:]) if probabilities else gen.standard_normal((b,) + shape[1:])
         mb = fresh()
         try:
             vb = mb(pb, target[:b].copy())
-            gb = mb.backward(np.ones(np.shape(vb))) if none else mb.backward()
+            gb = lbackward(mb, vb)
         except Exception as e:
             rep._fail("batch", "pred", f"forward/backward raised {_err(e)} for batch size {b} (pred shape {pb.shape}).")
             continue
@@ -1355,9 +1359,6 @@ def check_loss(
 
     def lforward(mod, p):
         return mod(p.copy(), target.copy())
-
-    def lbackward(mod, out):
-        return mod.backward(np.ones(np.shape(out))) if none else mod.backward()
 
     for pl in extremes:
         if _extreme_probe(rep, fresh(), lambda mod, p=pl: lforward(mod, p), lbackward, what, _LOSS_OVERFLOW_HINT):
