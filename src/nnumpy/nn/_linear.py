@@ -13,6 +13,13 @@ from ._module import Module, Parameter, as_float_array, resolve_dtype
 
 __all__ = ["Linear", "Identity", "Flatten"]
 
+#: Batches of 2 to this many rows take the "feature-major" GEMMs, y = (W xᵀ)ᵀ and dL/dx = (Wᵀ Gᵀ)ᵀ,
+#: which leave y and dL/dx F-contiguous. Same products, another BLAS call: with the OpenBLAS
+#: that NumPy wheels bundle, ``x @ W.T`` runs well below peak for short, wide x (at 32 rows
+#: the 784→512 forward takes 440 µs against 290 µs for ``W @ x.T``), while above a few
+#: hundred rows the row-major calls are faster (benchmarks/NOTES.md, "Feature-major GEMMs").
+FEATURE_MAJOR_MAX_ROWS = 256
+
 
 class Linear(Module):
     r"""Affine map y = x Wᵀ + b over the last dimension.
@@ -59,6 +66,7 @@ class Linear(Module):
         else:
             self.bias = None
         self._x = None
+        self._feature_major = False
 
     def get_config(self):
         return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias is not None}
@@ -74,7 +82,11 @@ class Linear(Module):
         if x.dtype != w.dtype:
             x = x.astype(w.dtype)
         self._x = x
-        out = x @ w.T  # (N, *, out)
+        # A 2-D batch of 2..FEATURE_MAJOR_MAX_ROWS rows: y = (W xᵀ)ᵀ, an F-contiguous (N, out)
+        # view, and backward then returns dL/dx F-contiguous too, in the layout of the x it got
+        # (a layer before it that works elementwise would otherwise mix layouts, which is slow).
+        self._feature_major = x.ndim == 2 and 1 < x.shape[0] <= FEATURE_MAJOR_MAX_ROWS
+        out = (w @ x.T).T if self._feature_major else x @ w.T  # (N, *, out)
         if self.bias is not None:
             out += self.bias.data
         return out
@@ -107,7 +119,9 @@ class Linear(Module):
             self.weight.accumulate(g2.T @ x2)  # (out, in)
         if self.bias is not None:
             self.bias.accumulate(g2.sum(axis=0))  # (out,)
-        return g @ w if input_grad else None  # (N, *, in)
+        if not input_grad:
+            return None
+        return (w.T @ g2.T).T if self._feature_major and x.flags.f_contiguous else g @ w  # (N, *, in)
 
 
 class Identity(Module):
