@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from nnumpy import optim
 from nnumpy.nn import Parameter
-from nnumpy.optim import _adagrad, _adam, _blas, _optimizer, _rmsprop, _sgd, lr_scheduler
+from nnumpy import _blas
+from nnumpy.optim import _adagrad, _adam, _optimizer, _rmsprop, _sgd, lr_scheduler
 
 # Every optimizer with each of its options switched on at least once.
 OPTIONS = {

@@ -110,13 +110,10 @@ class Linear(Module):
             g = g.astype(w.dtype)
         g2 = g.reshape(-1, self.out_features)  # (rows, out)
         x2 = x.reshape(-1, self.in_features)  # (rows, in)
-        if g2.shape[0] == 1:
-            # One row: dL/dW is an outer product. NumPy's matmul with an inner dimension
-            # of 1 is ~6x slower than einsum's outer-product loop (benchmarks/NOTES.md);
-            # both compute the same single product per entry, so the result is identical.
-            self.weight.accumulate(np.einsum("bi,bj->ij", g2, x2))  # (out, in)
-        else:
-            self.weight.accumulate(g2.T @ x2)  # (out, in)
+        # dL/dW = Gᵀ x (out, in); kept as its factors until used, so that SGD can add it into
+        # the weight in one BLAS call (Parameter.accumulate_product). G and x must then stay
+        # unchanged until the step: grad_output is never written to, x is the saved input.
+        self.weight.accumulate_product(g2, x2)
         if self.bias is not None:
             self.bias.accumulate(g2.sum(axis=0))  # (out,)
         if not input_grad:

@@ -13,6 +13,8 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
+from .. import _blas
+
 __all__ = ["Parameter", "Module", "Sequential", "resolve_dtype", "as_float_array"]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -53,36 +55,79 @@ class Parameter:
     Backward passes *add* into ``grad``, so two backward calls without a
     ``zero_grad`` in between sum their gradients.
 
+    A gradient that is a product Gᵀx (a ``Linear`` weight's, added with
+    :meth:`accumulate_product`) may be kept as its two factors until it is
+    used: reading ``grad`` forms it, and plain SGD adds -lr·Gᵀx straight into
+    ``data`` in one BLAS call, without writing dL/dW to memory and reading it
+    back. ``grad`` reads the same either way. The factors are the arrays the
+    layer saw, so, as between forward and backward, they must not be changed
+    in place until ``zero_grad()`` or the next backward.
+
     Example:
         >>> p = Parameter(np.zeros(3))
         >>> p.accumulate(np.ones(3)); p.accumulate(np.ones(3)); p.grad
         array([2., 2., 2.])
     """
 
-    __slots__ = ("data", "grad")
+    __slots__ = ("data", "_grad", "_factors")
 
     def __init__(self, data, dtype=None):
         arr = np.array(data, dtype=dtype, copy=True)
         if arr.dtype not in _FLOAT_DTYPES:
             arr = arr.astype(np.float32)
         self.data: np.ndarray = arr
-        self.grad: np.ndarray | None = None
+        self._grad: np.ndarray | None = None
+        self._factors: tuple[np.ndarray, np.ndarray] | None = None  # (G, x) of a pending grad Gᵀx
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        """The accumulated gradient (an array of ``data``'s shape), or ``None``."""
+        if self._factors is not None:
+            g, x = self._factors
+            self._factors = None
+            self._grad = _blas.outer_product(g, x)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: np.ndarray | None) -> None:
+        self._factors = None
+        self._grad = value
 
     def accumulate(self, grad: np.ndarray) -> None:
         """Add ``grad`` into ``self.grad`` (taking ownership of ``grad`` when empty)."""
         if grad.shape != self.data.shape:
             raise ValueError(f"gradient of shape {grad.shape} does not match parameter of shape {self.data.shape}")
-        if self.grad is None:
-            self.grad = grad if grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
+        current = self.grad
+        if current is None:
+            self._grad = grad if grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
         else:
-            self.grad += grad
+            current += grad
+
+    def accumulate_product(self, g: np.ndarray, x: np.ndarray) -> None:
+        """Add ``gᵀ x`` into ``self.grad``, for ``g`` (K, M) and ``x`` (K, N) with ``data`` (M, N).
+
+        The same sum as ``accumulate(g.T @ x)``. Into an empty gradient, when
+        BLAS can later add the product into ``data`` in one call (float32/64,
+        contiguous factors of ``data``'s dtype, at least 4096 entries), only
+        the factors are kept (see the class docstring); otherwise the product
+        is formed now.
+        """
+        if self._grad is None and self._factors is None and g.ndim == 2 and _blas.gemm_update_possible(self.data, g, x):
+            self._factors = (g, x)
+            return
+        self.accumulate(_blas.outer_product(g, x))
+
+    def _pending_product(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The factors (G, x) of a gradient Gᵀx not formed yet, or None; for optimizers that can fuse it."""
+        return self._factors
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradient: ``None`` by default, or an array of zeros."""
-        if set_to_none or self.grad is None:
-            self.grad = None if set_to_none else np.zeros_like(self.data)
+        self._factors = None
+        if set_to_none or self._grad is None:
+            self._grad = None if set_to_none else np.zeros_like(self.data)
         else:
-            self.grad.fill(0)
+            self._grad.fill(0)
 
     @property
     def shape(self) -> tuple[int, ...]:

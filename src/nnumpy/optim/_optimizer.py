@@ -17,7 +17,7 @@ import numpy as np
 
 from .._validation import check_bool, check_float, param_error
 from ..nn._module import Parameter
-from ._blas import blas_axpy
+from .._blas import blas_axpy
 
 __all__ = ["Optimizer"]
 
@@ -182,9 +182,17 @@ class Optimizer:
         group["params"] = params
         self.param_groups.append(group)
 
-    def _with_grad(self, group: dict[str, Any]) -> Iterator[Parameter]:
-        """Yield the parameters of ``group`` that have a gradient (of the parameter's shape and dtype)."""
+    def _with_grad(self, group: dict[str, Any], products: bool = False) -> Iterator[Parameter]:
+        """Yield the parameters of ``group`` that have a gradient (of the parameter's shape and dtype).
+
+        With ``products=True`` a gradient still held as factors (``Parameter.accumulate_product``,
+        checked when they were stored) is yielded as it is, not formed; the caller uses
+        ``p._pending_product()``.
+        """
         for p in group["params"]:
+            if products and p._pending_product() is not None:
+                yield p
+                continue
             grad = p.grad
             if grad is None:
                 continue

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validation import check_bool, check_float, param_error
 from ..nn._module import Parameter
-from ._blas import axpy
+from .._blas import axpy, gemm_update
 from ._optimizer import Optimizer, add_scaled, effective_grad, nonnegative_float
 
 __all__ = ["SGD"]
@@ -72,10 +72,16 @@ class SGD(Optimizer):
         if momentum == 0 and weight_decay == 0:
             # Plain SGD keeps no state: p ← p - lr·g in one pass (BLAS axpy, which rounds once
             # like torch's ``add_(g, alpha=-lr)``; else NumPy's ``p += -lr * g``, see ``_blas``).
+            # A Linear weight's gradient Gᵀx that is still two factors is added into p by one
+            # BLAS gemm, never written out (Parameter.accumulate_product, _blas.gemm_update).
             # maximize: PyTorch's p - lr·(-g), which is p + lr·g to the bit.
             alpha = lr if maximize else -lr
-            for p in self._with_grad(group):
-                axpy(alpha, p.grad, p.data)
+            for p in self._with_grad(group, products=True):
+                factors = p._pending_product()
+                if factors is None:
+                    axpy(alpha, p.grad, p.data)
+                else:
+                    gemm_update(alpha, factors[0], factors[1], p.data)
             return
         for p, state in self._active(group):
             d, owned = effective_grad(p, maximize, weight_decay)
