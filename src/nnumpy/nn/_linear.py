@@ -40,7 +40,14 @@ class Linear(Module):
     Shape:
         input ``(N, *, in_features)``, output ``(N, *, out_features)``;
         ``weight`` is ``(out_features, in_features)`` as in PyTorch.
-        Inputs of another dtype are cast to the layer's dtype.
+        Inputs of another dtype are cast to the layer's dtype. For a 2-D batch
+        of 2 to ``FEATURE_MAJOR_MAX_ROWS`` (256) rows the output is an
+        F-contiguous array (the faster BLAS call there, same values).
+
+    Backward leaves dL/dW as its factors G and x (``Parameter.accumulate_product``):
+    reading ``weight.grad`` forms Gᵀx, and plain ``SGD`` adds -lr·Gᵀx into the
+    weight in one BLAS call. Like the saved input between forward and backward,
+    x and grad_output must then not be changed in place before the step.
 
     Example:
         >>> layer = Linear(3, 2, rng=0)
