@@ -451,3 +451,17 @@ def test_train_helpers_bad_input(call, exc, fragment):
 def test_fit_bad_input_count():
     """The battery's figure: cases tried (each asserting type and message)."""
     assert len(_CASES) >= 15
+
+
+def test_nonfinite_data_is_found_in_any_block_of_the_check(monkeypatch):
+    # The finiteness check runs over blocks of rows (a small temporary, not one byte per
+    # element); a NaN in a later block must be reported at its index in the whole array.
+    from nnumpy.train import _fit
+
+    monkeypatch.setattr(_fit, "_FINITE_BLOCK", 6)  # 2 rows of 3 features per block
+    X = np.zeros((7, 3), np.float32)
+    X[5, 2] = np.inf
+    with pytest.raises(ValueError, match=r"train X contains NaN or infinity \(first at index \(5, 2\)\)"):
+        _fit._check_finite("fit", X, "train X")
+    _fit._check_finite("fit", np.zeros((0, 3)), "train X")  # empty: nothing to report
+    _fit._check_finite("fit", X[:5], "train X")

@@ -73,13 +73,25 @@ def _check_loss(owner: str, loss_fn, required: bool):
     return loss_fn
 
 
+#: Elements per block of the finiteness check: its boolean temporary stays ~1 MB instead of
+#: one byte per element of the data set (47 MB for 60,000 MNIST images).
+_FINITE_BLOCK = 1 << 20
+
+
 def _check_finite(owner: str, arr: np.ndarray, label: str) -> None:
-    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(
-            f"{owner}: {label} contains NaN or infinity (first at index {tuple(int(i) for i in bad)}); "
-            "clean or impute the data before training."
-        )
+    """Raise if ``arr`` (at least 1-d) holds NaN or infinity, naming the first such index."""
+    if arr.dtype.kind not in "fc":
+        return
+    rows = max(1, _FINITE_BLOCK // max(1, arr[0].size)) if len(arr) else 1
+    for start in range(0, len(arr), rows):
+        block = arr[start : start + rows]
+        if not np.isfinite(block).all():
+            bad = np.argwhere(~np.isfinite(block))[0]
+            bad[0] += start
+            raise ValueError(
+                f"{owner}: {label} contains NaN or infinity (first at index {tuple(int(i) for i in bad)}); "
+                "clean or impute the data before training."
+            )
 
 
 def _arrays(owner: str, data, label: str) -> tuple[np.ndarray, np.ndarray]:
