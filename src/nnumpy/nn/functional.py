@@ -39,8 +39,15 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     # An explicit output array: floats keep their dtype, integers become float64 (as x * 0.5
     # would), and 0-d input stays an array so the in-place steps below work.
     x = np.asarray(x)
-    e = np.empty_like(x) if x.dtype.kind == "f" else np.empty(x.shape, np.result_type(x, 0.5))
-    np.copysign(x, -1.0, out=e)  # -|x| in one pass
+    if x.dtype.kind == "f" and x.dtype.isnative:
+        e = np.empty_like(x)
+        # -|x| in one pass: set the sign bit. The same bits as np.copysign(x, -1.0), which
+        # NumPy does not vectorise (10 µs against 1.5 µs for 32x512 float32, NOTES.md).
+        signed = np.dtype(f"i{x.dtype.itemsize}")
+        np.bitwise_or(x.view(signed), np.iinfo(signed).min, out=e.view(signed))
+    else:
+        e = np.empty_like(x) if x.dtype.kind == "f" else np.empty(x.shape, np.result_type(x, 0.5))
+        np.copysign(x, -1.0, out=e)  # -|x|
     np.exp(e, out=e)  # e^{-|x|} in (0, 1]
     y = np.add(e, 1.0, out=np.empty_like(e))
     np.maximum(e, x >= 0, out=e)  # numerator: 1 where x >= 0, e^{x} = e^{-|x|} where x < 0
