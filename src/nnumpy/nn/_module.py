@@ -112,7 +112,7 @@ class Parameter:
         the factors are kept (see the class docstring); otherwise the product
         is formed now.
         """
-        if self._grad is None and self._factors is None and g.ndim == 2 and _blas.gemm_update_possible(self.data, g, x):
+        if self._grad is None and self._factors is None and _blas.gemm_update_possible(self.data, g, x):
             self._factors = (g, x)
             return
         self.accumulate(_blas.outer_product(g, x))
