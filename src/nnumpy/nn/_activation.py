@@ -45,7 +45,7 @@ class _Elementwise(Module):
     def forward(self, x):
         x = as_float_array(x, type(self).__name__)
         y, deriv = self._forward(x)
-        self._deriv = deriv
+        self.__dict__["_deriv"] = deriv  # a plain forward cache (Module.__setattr__ has nothing to register)
         return y
 
     def backward(self, grad_output):

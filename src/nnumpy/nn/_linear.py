@@ -88,12 +88,13 @@ class Linear(Module):
         w = self.weight.data
         if x.dtype != w.dtype:
             x = x.astype(w.dtype)
-        self._x = x
         # A 2-D batch of 2..FEATURE_MAJOR_MAX_ROWS rows: y = (W xᵀ)ᵀ, an F-contiguous (N, out)
         # view, and backward then returns dL/dx F-contiguous too, in the layout of the x it got
         # (a layer before it that works elementwise would otherwise mix layouts, which is slow).
-        self._feature_major = x.ndim == 2 and 1 < x.shape[0] <= FEATURE_MAJOR_MAX_ROWS
-        out = (w @ x.T).T if self._feature_major else x @ w.T  # (N, *, out)
+        feature_major = x.ndim == 2 and 1 < x.shape[0] <= FEATURE_MAJOR_MAX_ROWS
+        cache = self.__dict__  # plain forward caches: nothing for Module.__setattr__ to register
+        cache["_x"], cache["_feature_major"] = x, feature_major
+        out = (w @ x.T).T if feature_major else x @ w.T  # (N, *, out)
         if self.bias is not None:
             out += self.bias.data
         return out

@@ -74,7 +74,7 @@ class Loss(Module):
         return 1.0 / n if self.reduction == "mean" else 1.0
 
     def _finish(self, grad: np.ndarray) -> None:
-        self._grad = grad
+        self.__dict__["_grad"] = grad  # a plain forward cache (Module.__setattr__ has nothing to register)
 
     def backward(self, grad_output=None):
         """Return d(loss)/d(input) for the last forward call."""
