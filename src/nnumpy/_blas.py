@@ -20,13 +20,13 @@ The library is found without new dependencies: NumPy wheels bundle
 ``numpy.libs`` (Linux, Windows) or ``numpy/.dylibs`` (macOS); on Linux the
 BLAS already mapped into the process (a distribution's NumPy) is tried too.
 Only OpenBLAS is used (it reports its thread count), only symbols whose
-integer width is known, and the kernel is checked once on a small vector
-(with a guard element) before it is trusted. The BLAS path runs only while
-OpenBLAS is set to one thread (``OPENBLAS_NUM_THREADS=1``, threadpoolctl).
-Anything else -- more threads, no BLAS found, a failed check, non-contiguous
-or mixed-dtype arrays, ``NNUMPY_NO_BLAS=1`` in the environment -- falls back
-to the two-pass NumPy expression, which gives the same values up to the last
-bit.
+integer width is known, and each kernel is checked once on small arrays
+(with guard elements) before it is trusted. The axpy path runs only while
+OpenBLAS is set to one thread (``OPENBLAS_NUM_THREADS=1``, threadpoolctl);
+the gemm path at any thread count, as NumPy's matmul. Anything else -- for
+axpy more threads; for both no BLAS found, a failed check, non-contiguous or
+mixed-dtype arrays, ``NNUMPY_NO_BLAS=1`` in the environment -- falls back to
+the NumPy expression, which gives the same values up to the last bit.
 """
 
 from __future__ import annotations
