@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from . import check, data, datasets, nn, optim, train  # noqa: E402
 from .errors import DataError, ModelFileError, NnumpyError  # noqa: E402

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from ._inspect import model_dtype
 
 __all__ = ["main", "UsageError", "ascii_chart"]

@@ -345,7 +345,7 @@ def write_file(path, tensors: Mapping[str, np.ndarray], metadata: Mapping[str, s
     """
     from safetensors.numpy import save as st_save
 
-    from .. import __version__
+    from .._version import __version__
 
     arrays = {name: check_tensor(name, value) for name, value in tensors.items()}
     meta = {KEY_FORMAT: fmt, KEY_FORMAT_VERSION: str(FORMAT_VERSION), KEY_VERSION: __version__, **metadata}

@@ -241,7 +241,7 @@ def _http_get(url: str, progress: bool) -> bytes:
     import urllib.error
     import urllib.request
 
-    from .. import __version__
+    from .._version import __version__
 
     bar = None
     try:
