@@ -31,7 +31,6 @@ permutations (``bench_mlp.epoch_orders``).
 from __future__ import annotations
 
 import importlib
-import inspect
 import warnings
 
 import numpy as np
@@ -139,10 +138,6 @@ class NnumpyLoop:
         self.loss_fn = nn.CrossEntropyLoss()
         self.opt = _nnumpy_sgd(self.model.parameters(), lr)
         self.X, self.y, self.bs = X, y, batch_size
-        # Sequential.backward(..., input_grad=False) skips the first layer's dL/dx
-        # (a quarter of the FLOPs of this MLP), as PyTorch does for an input that
-        # does not require grad. Older nnumpy versions lack the keyword.
-        self.skip_input_grad = "input_grad" in inspect.signature(self.model.backward).parameters
 
     def train(self, orders):
         model, loss_fn, opt = self.model, self.loss_fn, self.opt
@@ -152,10 +147,9 @@ class NnumpyLoop:
                 xb, yb = _gather(self.X, self.y, order, s, e)
                 loss = loss_fn(model(xb), yb)
                 opt.zero_grad()
-                if self.skip_input_grad:
-                    model.backward(loss_fn.backward(), input_grad=False)
-                else:
-                    model.backward(loss_fn.backward())
+                # input_grad=False skips the first layer's dL/dx (a quarter of this MLP's
+                # FLOPs), as PyTorch does for an input that does not require grad.
+                model.backward(loss_fn.backward(), input_grad=False)
                 opt.step()
         return loss
 
@@ -212,11 +206,6 @@ def _last_loss(history) -> float:
 
 
 # --------------------------------------------------------------------------- plain NumPy
-#: The plain loop's switch to feature-major GEMMs; the same rule as nnumpy.nn.Linear's
-#: (written out, not imported: this loop uses no library).
-FEATURE_MAJOR_MAX_ROWS = 256
-
-
 class PlainNumpy:
     """The fastest hand-written NumPy loop we know, for this exact network.
 
@@ -227,10 +216,9 @@ class PlainNumpy:
     * the first layer's input gradient is never computed;
     * at batch size 1 the weight gradient is an ``einsum`` outer product (NumPy's
       matmul with an inner dimension of 1 is several times slower);
-    * batches of 2 to ``FEATURE_MAJOR_MAX_ROWS`` rows keep activations and deltas
-      feature-major (F-ordered (m, w) buffers, i.e. C-ordered (w, m)) and call the
-      GEMMs as ``W @ xᵀ`` and ``Wᵀ @ gᵀ``: with NumPy's bundled OpenBLAS that is up
-      to 1.5x faster than ``x @ Wᵀ`` for short batches (NOTES.md, "Feature-major GEMMs");
+    * the GEMMs are written as in the formulas, ``x @ Wᵀ``, ``gᵀ @ x`` and ``g @ W``, on
+      C-ordered arrays, as nnumpy's Linear writes them (NOTES.md, round 4, says what
+      the feature-major layout of earlier rounds gained and why it left both loops);
     * sigmoid as ``1/(1+exp(-z))`` on z clipped to ±80 (no overflow, one
       transcendental per element; exact to float32 rounding for |z| ≤ 80);
     * the loss (log-sum-exp form) is computed every step, as a real loop would.
@@ -252,12 +240,11 @@ class PlainNumpy:
         buf = self._buf.get(m)
         if buf is None:
             f32 = np.float32
-            order = "F" if 1 < m <= FEATURE_MAJOR_MAX_ROWS else "C"
             widths = [W.shape[0] for W in self.W]  # out features per layer
             buf = {
-                "a": [np.empty((m, w), f32, order) for w in widths],  # activations / logits
-                "d": [np.empty((m, W.shape[1]), f32, order) for W in self.W[1:]],  # input deltas of layers 1..L-1
-                "t": [np.empty((m, w), f32, order) for w in widths[:-1]],  # sigmoid-derivative scratch
+                "a": [np.empty((m, w), f32) for w in widths],  # activations / logits
+                "d": [np.empty((m, W.shape[1]), f32) for W in self.W[1:]],  # input deltas of layers 1..L-1
+                "t": [np.empty((m, w), f32) for w in widths[:-1]],  # sigmoid-derivative scratch
                 "gW": [np.empty_like(W) for W in self.W],
                 "gb": [np.empty_like(b) for b in self.b],
                 "rows": np.arange(m),
@@ -275,7 +262,6 @@ class PlainNumpy:
             for s, e in _batches(len(order), self.bs):
                 x, t = _gather(self.X, self.y, order, s, e)
                 m = e - s
-                fm = 1 < m <= FEATURE_MAJOR_MAX_ROWS  # feature-major GEMMs (see the class docstring)
                 buf = self._buffers(m)
                 a, d, tmp, gW, gb = buf["a"], buf["d"], buf["t"], buf["gW"], buf["gb"]
                 rows, ones = buf["rows"], buf["ones"]
@@ -283,10 +269,7 @@ class PlainNumpy:
                 h = x
                 for i in range(L - 1):
                     z = a[i]
-                    if fm:
-                        matmul(W[i], h.T, out=z.T)
-                    else:
-                        matmul(h, W[i].T, out=z)
+                    matmul(h, W[i].T, out=z)
                     z += b[i]
                     np.negative(z, out=z)  # sigmoid(z) = 1 / (1 + exp(-z))
                     clip(z, -80.0, 80.0, out=z)
@@ -295,10 +278,7 @@ class PlainNumpy:
                     np.reciprocal(z, out=z)
                     h = z
                 z = a[L - 1]
-                if fm:
-                    matmul(W[L - 1], h.T, out=z.T)
-                else:
-                    matmul(h, W[L - 1].T, out=z)
+                matmul(h, W[L - 1].T, out=z)
                 z += b[L - 1]
                 # fused softmax + cross-entropy; delta = lr/m * (softmax - onehot)
                 z -= z.max(axis=1, keepdims=True)
@@ -320,10 +300,7 @@ class PlainNumpy:
                     matmul(ones, g, out=gb[i])  # bias gradient: Σ_rows g as a GEMV
                     if i > 0:
                         gi = d[i - 1]
-                        if fm:
-                            matmul(W[i].T, g.T, out=gi.T)
-                        else:
-                            matmul(g, W[i], out=gi)
+                        matmul(g, W[i], out=gi)
                         sd = tmp[i - 1]  # sigmoid' = y(1 - y)
                         np.subtract(1.0, h_in, out=sd)
                         sd *= h_in

@@ -48,8 +48,9 @@ def targets(report) -> list[dict]:
     for bs, w in sorted(fm.items()):
         vals = per_impl(w, lambda e: _ratio(e, "numpy"))
         if vals:
-            add(f"batch {bs}: time ≤ 1.05 × plain NumPy", {k: f"{v:.2f}×" for k, v in vals.items()},
-                all(v <= 1.05 for v in vals.values()))
+            # The plain core's target (the issue "A plain core"): ≤ 1.10 × the plain NumPy loop.
+            add(f"batch {bs}: time ≤ 1.10 × plain NumPy", {k: f"{v:.2f}×" for k, v in vals.items()},
+                all(v <= 1.10 for v in vals.values()))
     for bs, need in ((32, 1.3), (128, 1.0), (1024, 1.0)):
         if bs in fm:
             vals = per_impl(fm[bs], lambda e: (1 / _ratio(e, "torch")) if _ratio(e, "torch") else None)
@@ -98,6 +99,8 @@ def markdown(report) -> str:
         f"Command: `{m['command']}`  ",
         f"git {m.get('git_commit')}{' (dirty)' if m.get('git_dirty') else ''}; "
         + ", ".join(f"{k} {val}" for k, val in v.items() if val) + "  ",
+        f"BLAS: {m.get('blas', 'unknown')}"
+        + (f" (cleared for this process: {m['cleared_env']})" if m.get("cleared_env") else "") + ".  ",
         f"Data: {m.get('data_source')}. float32 GEMM 1024×784 @ 784×512: {m['square_gemm_gflops']:.1f} GFLOP/s "
         f"(start), {m['square_gemm_gflops_end']:.1f} (end). Times are the median of {m['repeats']} interleaved runs "
         "(min–max); × peer = this time ÷ the peer's (below 1 = faster); × floor = time ÷ (6 × parameters × samples "

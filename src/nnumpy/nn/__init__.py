@@ -9,7 +9,8 @@ from ._activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softma
 from ._linear import Flatten, Identity, Linear
 from ._loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, Loss, MSELoss, NLLLoss
 from ._module import Module, Parameter, Sequential
-from ._regularization import BatchNorm1d, Dropout
+from ._batchnorm import BatchNorm1d
+from ._dropout import Dropout
 
 #: Built-in layer classes by name: the allow-list used when model files are loaded.
 LAYERS = {

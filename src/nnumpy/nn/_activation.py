@@ -1,9 +1,9 @@
 """Activation layers. Each caches what its derivative needs, nothing more.
 
-Element-wise activations share one backward: ``grad_input = grad_output * f'(x)``,
-where ``f'`` is computed in forward from the cheapest cached quantity (the
-output for sigmoid/tanh, a mask for ReLU). The incoming gradient is never
-modified in place.
+Element-wise activations compute ``grad_input = grad_output * f'(x)``: ReLU
+from a cached mask, Sigmoid and Tanh from their cached output (y(1 − y) and
+1 − y²), the others from f'(x) cached in forward. The incoming gradient is
+never modified in place.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 
 from .._validation import check_choice, check_float, check_int
 from . import functional as F
-from ._module import Module, as_float_array
+from ._module import Module, as_float_array, check_grad_output
 
 __all__ = [
     "ReLU",
@@ -28,41 +28,27 @@ __all__ = [
 
 
 class _Elementwise(Module):
-    """Base of element-wise activations: subclasses define ``_forward(x) -> (y, dy/dx)``.
+    """Base of element-wise activations: ``_forward(x)`` returns ``(y, dy/dx)``.
 
-    ``dy/dx`` may be an array, or a callable that builds it lazily from the
-    cached output (sigmoid and tanh compute their derivative only if
-    backward runs).
+    Forward caches dy/dx; backward is the chain rule, ``grad_output * dy/dx``.
     """
 
     def __init__(self):
         super().__init__()
-        self._deriv = None
+        self._dydx = None
 
     def _forward(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def forward(self, x):
         x = as_float_array(x, type(self).__name__)
-        y, deriv = self._forward(x)
-        self.__dict__["_deriv"] = deriv  # a plain forward cache (Module.__setattr__ has nothing to register)
+        y, self._dydx = self._forward(x)
         return y
 
     def backward(self, grad_output):
-        deriv = self._saved("_deriv")
-        fresh = callable(deriv)  # a lazily built derivative is a new array this module may overwrite
-        if fresh:
-            deriv = deriv()
-        g = np.asarray(grad_output)
-        if g.shape != deriv.shape:
-            raise ValueError(f"{type(self).__name__}.backward expected grad_output of shape {deriv.shape}, got {g.shape}.")
-        if fresh:
-            # In place into the fresh derivative: no second temporary, the result keeps
-            # the layer's dtype, and grad_output is only read.
-            np.multiply(deriv, g, out=deriv, casting="same_kind")
-            return deriv
-        out = np.multiply(deriv, g)  # never writes into grad_output (nor into the cached derivative)
-        return out if out.dtype == deriv.dtype else out.astype(deriv.dtype)
+        dydx = self._saved("_dydx")
+        g = check_grad_output(type(self).__name__, grad_output, dydx.shape)
+        return (g * dydx).astype(dydx.dtype, copy=False)
 
 
 class ReLU(Module):
@@ -75,15 +61,13 @@ class ReLU(Module):
 
     def forward(self, x):
         x = as_float_array(x, "ReLU")
-        self._mask = x > 0
+        self._mask = x > 0  # where dy/dx = 1
         return np.maximum(x, 0.0)
 
     def backward(self, grad_output):
         mask = self._saved("_mask")
-        g = np.asarray(grad_output)
-        if g.shape != mask.shape:
-            raise ValueError(f"ReLU.backward expected grad_output of shape {mask.shape}, got {g.shape}.")
-        return np.where(mask, g, 0.0).astype(g.dtype, copy=False)
+        g = check_grad_output("ReLU", grad_output, mask.shape)
+        return g * mask  # the mask is bool: g where x > 0, else 0
 
 
 class LeakyReLU(_Elementwise):
@@ -145,7 +129,7 @@ class GELU(_Elementwise):
         return F.gelu(x, self.approximate)
 
 
-class Sigmoid(_Elementwise):
+class Sigmoid(Module):
     """y = σ(x) = 1/(1 + e^{-x}); dy/dx = y(1 − y), computed from the cached output.
 
     Stable for any input: σ(±1000) is 1 and 0 with no overflow warning.
@@ -155,29 +139,34 @@ class Sigmoid(_Elementwise):
         array([0. , 0.5, 1. ])
     """
 
-    def _forward(self, x):
-        y = F.sigmoid(x)
+    def forward(self, x):
+        x = as_float_array(x, "Sigmoid")
+        self._y = F.sigmoid(x)
+        return self._y
 
-        def deriv():
-            d = np.subtract(1.0, y)
-            d *= y
-            return d
+    def backward(self, grad_output):
+        y = self._saved("_y")
+        g = check_grad_output("Sigmoid", grad_output, y.shape)
+        grad = 1.0 - y  # dy/dx = y(1 − y), then the chain rule: grad_output · dy/dx
+        grad *= y
+        grad *= g
+        return grad
 
-        return y, deriv
 
-
-class Tanh(_Elementwise):
+class Tanh(Module):
     """y = tanh(x); dy/dx = 1 − y², computed from the cached output."""
 
-    def _forward(self, x):
-        y = np.tanh(x)
+    def forward(self, x):
+        x = as_float_array(x, "Tanh")
+        self._y = np.tanh(x)
+        return self._y
 
-        def deriv():
-            d = y * y
-            np.subtract(1.0, d, out=d)
-            return d
-
-        return y, deriv
+    def backward(self, grad_output):
+        y = self._saved("_y")
+        g = check_grad_output("Tanh", grad_output, y.shape)
+        grad = 1.0 - y * y  # dy/dx = 1 − y², then the chain rule: grad_output · dy/dx
+        grad *= g
+        return grad
 
 
 class Softplus(_Elementwise):
@@ -223,9 +212,7 @@ class _SoftmaxBase(Module):
 
     def _check_grad(self, grad_output) -> tuple[np.ndarray, np.ndarray, int]:
         y = self._saved("_y")
-        g = np.asarray(grad_output)
-        if g.shape != y.shape:
-            raise ValueError(f"{type(self).__name__}.backward expected grad_output of shape {y.shape}, got {g.shape}.")
+        g = check_grad_output(type(self).__name__, grad_output, y.shape)
         return y, g, self._axis_used
 
 

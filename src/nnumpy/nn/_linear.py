@@ -9,17 +9,9 @@ import numpy as np
 from .._random import as_generator
 from .._validation import check_bool, check_int
 from . import init
-from ._module import Module, Parameter, as_float_array, resolve_dtype
+from ._module import Module, Parameter, as_float_array, check_grad_output, resolve_dtype
 
 __all__ = ["Linear", "Identity", "Flatten"]
-
-#: Batches of 2 to this many rows take the "feature-major" GEMMs, y = (W xᵀ)ᵀ and dL/dx = (Wᵀ Gᵀ)ᵀ,
-#: which leave y and dL/dx F-contiguous. Same products, another BLAS call: with the OpenBLAS
-#: that NumPy wheels bundle, ``x @ W.T`` runs well below peak for short, wide x (at 32 rows
-#: the 784→512 forward takes 440 µs against 290 µs for ``W @ x.T``), while above a few
-#: hundred rows the row-major calls are faster (benchmarks/NOTES.md, "Feature-major GEMMs").
-FEATURE_MAJOR_MAX_ROWS = 256
-
 
 class Linear(Module):
     r"""Affine map y = x Wᵀ + b over the last dimension.
@@ -40,14 +32,12 @@ class Linear(Module):
     Shape:
         input ``(N, *, in_features)``, output ``(N, *, out_features)``;
         ``weight`` is ``(out_features, in_features)`` as in PyTorch.
-        Inputs of another dtype are cast to the layer's dtype. For a 2-D batch
-        of 2 to ``FEATURE_MAJOR_MAX_ROWS`` (256) rows the output is an
-        F-contiguous array (the faster BLAS call there, same values).
+        Inputs of another dtype are cast to the layer's dtype.
 
-    Backward leaves dL/dW as its factors G and x (``Parameter.accumulate_product``):
-    reading ``weight.grad`` forms Gᵀx, and plain ``SGD`` adds -lr·Gᵀx into the
-    weight in one BLAS call. Like the saved input between forward and backward,
-    x and grad_output must then not be changed in place before the step.
+    ``backward(grad_output, input_grad=False)`` fills ``weight.grad`` and
+    ``bias.grad`` but skips dL/dx (a third of the backward's work) and returns
+    ``None``: ``Sequential.backward(..., input_grad=False)`` uses it for the
+    first layer, whose input gradient nothing needs.
 
     Example:
         >>> layer = Linear(3, 2, rng=0)
@@ -73,10 +63,11 @@ class Linear(Module):
         else:
             self.bias = None
         self._x = None
-        self._feature_major = False
 
     def get_config(self):
         return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias is not None}
+
+    can_skip_input_grad = True
 
     def forward(self, x):
         x = as_float_array(x, "Linear")
@@ -85,48 +76,27 @@ class Linear(Module):
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}) expected input of "
                 f"shape (N, *, {self.in_features}), got {x.shape}."
             )
-        w = self.weight.data
-        if x.dtype != w.dtype:
-            x = x.astype(w.dtype)
-        # A 2-D batch of 2..FEATURE_MAJOR_MAX_ROWS rows: y = (W xᵀ)ᵀ, an F-contiguous (N, out)
-        # view, and backward then returns dL/dx F-contiguous too, in the layout of the x it got
-        # (a layer before it that works elementwise would otherwise mix layouts, which is slow).
-        feature_major = x.ndim == 2 and 1 < x.shape[0] <= FEATURE_MAJOR_MAX_ROWS
-        cache = self.__dict__  # plain forward caches: nothing for Module.__setattr__ to register
-        cache["_x"], cache["_feature_major"] = x, feature_major
-        out = (w @ x.T).T if feature_major else x @ w.T  # (N, *, out)
+        if x.dtype != self.weight.dtype:
+            x = x.astype(self.weight.dtype)
+        self._x = x  # (N, *, in): backward needs it for dL/dW
+        y = x @ self.weight.data.T  # (N, *, out)
         if self.bias is not None:
-            out += self.bias.data
-        return out
+            y += self.bias.data
+        return y
 
-    def backward(self, grad_output):
-        return self._backward(grad_output, True)
-
-    def _backward_params_only(self, grad_output) -> None:
-        # dL/dx = G W is a third of this layer's backward FLOPs; skipped when nothing needs it.
-        self._backward(grad_output, False)
-
-    def _backward(self, grad_output, input_grad: bool):
+    def backward(self, grad_output, *, input_grad: bool = True):
         x = self._saved("_x")
-        g = np.asarray(grad_output)
-        w = self.weight.data
-        if g.shape != x.shape[:-1] + (self.out_features,):
-            raise ValueError(
-                f"Linear.backward expected grad_output of shape {x.shape[:-1] + (self.out_features,)}, got {g.shape}."
-            )
-        if g.dtype != w.dtype:
-            g = g.astype(w.dtype)
-        g2 = g.reshape(-1, self.out_features)  # (rows, out)
+        g = check_grad_output("Linear", grad_output, x.shape[:-1] + (self.out_features,))
+        if g.dtype != self.weight.dtype:
+            g = g.astype(self.weight.dtype)
+        g2 = g.reshape(-1, self.out_features)  # (rows, out): leading dimensions flattened
         x2 = x.reshape(-1, self.in_features)  # (rows, in)
-        # dL/dW = Gᵀ x (out, in); kept as its factors until used, so that SGD can add it into
-        # the weight in one BLAS call (Parameter.accumulate_product). G and x must then stay
-        # unchanged until the step: grad_output is never written to, x is the saved input.
-        self.weight.accumulate_product(g2, x2)
+        self.weight.accumulate(g2.T @ x2)  # dL/dW = Gᵀ x: (out, in)
         if self.bias is not None:
-            self.bias.accumulate(g2.sum(axis=0))  # (out,)
+            self.bias.accumulate(g2.sum(axis=0))  # dL/db = Σ_rows G: (out,)
         if not input_grad:
             return None
-        return (w.T @ g2.T).T if self._feature_major and x.flags.f_contiguous else g @ w  # (N, *, in)
+        return g @ self.weight.data  # dL/dx = G W: (N, *, in)
 
 
 class Identity(Module):
@@ -142,8 +112,7 @@ class Identity(Module):
         return x
 
     def backward(self, grad_output):
-        self._saved("_shape")
-        return grad_output
+        return check_grad_output("Identity", grad_output, self._saved("_shape"))
 
 
 class Flatten(Module):
@@ -165,7 +134,7 @@ class Flatten(Module):
         super().__init__()
         self.start_dim = check_int("Flatten", "start_dim", start_dim)
         self.end_dim = check_int("Flatten", "end_dim", end_dim)
-        self._shape = None
+        self._shapes = None
 
     def get_config(self):
         return {"start_dim": self.start_dim, "end_dim": self.end_dim}
@@ -180,10 +149,10 @@ class Flatten(Module):
                 f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) does not fit an input with "
                 f"{nd} dimensions (shape {x.shape})."
             )
-        self._shape = x.shape
         new_shape = x.shape[:start] + (int(np.prod(x.shape[start : end + 1])),) + x.shape[end + 1 :]
+        self._shapes = (x.shape, new_shape)  # (input, output)
         return x.reshape(new_shape)
 
     def backward(self, grad_output):
-        shape = self._saved("_shape")
-        return np.asarray(grad_output).reshape(shape)
+        in_shape, out_shape = self._saved("_shapes")
+        return check_grad_output("Flatten", grad_output, out_shape).reshape(in_shape)

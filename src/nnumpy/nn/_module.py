@@ -13,9 +13,9 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from .. import _blas
+from ._summary import ModelSummary, summary as _summary
 
-__all__ = ["Parameter", "Module", "Sequential", "resolve_dtype", "as_float_array"]
+__all__ = ["Parameter", "Module", "Sequential", "resolve_dtype", "as_float_array", "check_grad_output"]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -47,21 +47,25 @@ def as_float_array(x, owner: str, name: str = "input") -> np.ndarray:
     raise TypeError(f"{owner} expected a numeric {name} array, got dtype {arr.dtype}.")
 
 
+def check_grad_output(owner: str, grad_output, shape: tuple[int, ...]) -> np.ndarray:
+    """Return ``grad_output`` as an array, or raise ``ValueError`` unless its shape is ``shape``.
+
+    Every backward checks this: a gradient of another shape would broadcast or
+    reshape silently into a wrong result.
+    """
+    g = np.asarray(grad_output)
+    if g.shape != tuple(shape):
+        raise ValueError(f"{owner}.backward expected grad_output of shape {tuple(shape)}, got {g.shape}.")
+    return g
+
+
 class Parameter:
     """A trainable array: ``.data`` holds the values, ``.grad`` the accumulated gradient.
 
-    ``grad`` is ``None`` until the first ``backward`` and after
-    ``zero_grad()`` (as in PyTorch, where ``set_to_none=True`` is the default).
-    Backward passes *add* into ``grad``, so two backward calls without a
+    ``grad`` is ``None`` until the first ``backward`` and after ``zero_grad()``
+    (as in PyTorch, where ``set_to_none=True`` is the default). Backward passes
+    *add* into ``grad`` (:meth:`accumulate`), so two backward calls without a
     ``zero_grad`` in between sum their gradients.
-
-    A gradient that is a product Gᵀx (a ``Linear`` weight's, added with
-    :meth:`accumulate_product`) may be kept as its two factors until it is
-    used: reading ``grad`` forms it, and plain SGD adds -lr·Gᵀx straight into
-    ``data`` in one BLAS call, without writing dL/dW to memory and reading it
-    back. ``grad`` reads the same either way. The factors are the arrays the
-    layer saw, so, as between forward and backward, they must not be changed
-    in place until ``zero_grad()`` or the next backward.
 
     Example:
         >>> p = Parameter(np.zeros(3))
@@ -69,65 +73,35 @@ class Parameter:
         array([2., 2., 2.])
     """
 
-    __slots__ = ("data", "_grad", "_factors")
+    __slots__ = ("data", "grad")
 
     def __init__(self, data, dtype=None):
         arr = np.array(data, dtype=dtype, copy=True)
         if arr.dtype not in _FLOAT_DTYPES:
             arr = arr.astype(np.float32)
         self.data: np.ndarray = arr
-        self._grad: np.ndarray | None = None
-        self._factors: tuple[np.ndarray, np.ndarray] | None = None  # (G, x) of a pending grad Gᵀx
-
-    @property
-    def grad(self) -> np.ndarray | None:
-        """The accumulated gradient (an array of ``data``'s shape), or ``None``."""
-        if self._factors is not None:
-            g, x = self._factors
-            self._factors = None
-            self._grad = _blas.outer_product(g, x)
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: np.ndarray | None) -> None:
-        self._factors = None
-        self._grad = value
+        self.grad: np.ndarray | None = None
 
     def accumulate(self, grad: np.ndarray) -> None:
-        """Add ``grad`` into ``self.grad`` (taking ownership of ``grad`` when empty)."""
+        """``self.grad += grad``; the first call stores a copy of ``grad`` (cast to ``data``'s dtype).
+
+        The copy means the parameter owns its gradient: whatever the caller
+        does with ``grad`` afterwards (a buffer refilled in place, say) cannot
+        change ``self.grad``.
+        """
         if grad.shape != self.data.shape:
             raise ValueError(f"gradient of shape {grad.shape} does not match parameter of shape {self.data.shape}")
-        current = self.grad
-        if current is None:
-            self._grad = grad if grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
+        if self.grad is None:
+            self.grad = grad.astype(self.data.dtype, copy=True)
         else:
-            current += grad
-
-    def accumulate_product(self, g: np.ndarray, x: np.ndarray) -> None:
-        """Add ``gᵀ x`` into ``self.grad``, for ``g`` (K, M) and ``x`` (K, N) with ``data`` (M, N).
-
-        The same sum as ``accumulate(g.T @ x)``. Into an empty gradient, when
-        BLAS can later add the product into ``data`` in one call (float32/64,
-        contiguous factors of ``data``'s dtype, at least 4096 entries), only
-        the factors are kept (see the class docstring); otherwise the product
-        is formed now.
-        """
-        if self._grad is None and self._factors is None and _blas.gemm_update_possible(self.data, g, x):
-            self._factors = (g, x)
-            return
-        self.accumulate(_blas.outer_product(g, x))
-
-    def _pending_product(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The factors (G, x) of a gradient Gᵀx not formed yet, or None; for optimizers that can fuse it."""
-        return self._factors
+            self.grad += grad
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradient: ``None`` by default, or an array of zeros."""
-        self._factors = None
-        if set_to_none or self._grad is None:
-            self._grad = None if set_to_none else np.zeros_like(self.data)
+        if set_to_none or self.grad is None:
+            self.grad = None if set_to_none else np.zeros_like(self.data)
         else:
-            self._grad.fill(0)
+            self.grad.fill(0)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -170,6 +144,11 @@ class Module:
         >>> m = Scale(2); y = m(np.array([[1.0, 2.0]])); m.backward(np.ones((1, 2)))
         array([[1., 1.]])
     """
+
+    #: ``True`` when ``backward`` accepts ``input_grad=False`` (then it only fills the
+    #: parameter gradients and returns ``None``). ``Sequential.backward(...,
+    #: input_grad=False)`` passes it to its first module with parameters.
+    can_skip_input_grad: bool = False
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -227,15 +206,6 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
-
-    def _backward_params_only(self, grad_output) -> None:
-        """Accumulate the parameter gradients of ``backward(grad_output)``; dL/dx is not needed.
-
-        ``Sequential.backward(..., input_grad=False)`` calls this on its first
-        module with parameters. The default runs ``backward`` and drops the
-        result; layers that can skip the input gradient (``Linear``) override it.
-        """
-        self.backward(grad_output)
 
     def _saved(self, name: str):
         """Return the forward cache ``name``; RuntimeError if forward has not run."""
@@ -389,6 +359,25 @@ class Module:
         return self.to(np.float64)
 
     # ------------------------------------------------------------------ description
+    def summary(self, input_shape, *, dtype=None) -> ModelSummary:
+        """Layer-by-layer table of one forward pass: output shape, parameter count, dtype; totals.
+
+        Runs on a copy of the model in eval mode, so the model is untouched.
+
+        Args:
+            input_shape: shape of one input batch, batch first, e.g. ``(32, 784)``.
+            dtype: input dtype (default: the dtype of the first parameter, else float32).
+
+        Returns:
+            ModelSummary; ``print(model.summary((32, 784)))`` shows the table.
+
+        Example:
+            >>> from nnumpy import nn
+            >>> nn.Sequential(nn.Linear(4, 3, rng=0), nn.ReLU()).summary((8, 4)).total_params
+            15
+        """
+        return _summary(self, input_shape, dtype=dtype)
+
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments that rebuild this module (used by model files).
 
@@ -463,6 +452,8 @@ class Sequential(Module):
             x = m(x)
         return x
 
+    can_skip_input_grad = True
+
     def backward(self, grad_output, *, input_grad: bool = True):
         """Run every module's backward in reverse order and return dL/dx.
 
@@ -470,52 +461,25 @@ class Sequential(Module):
             grad_output: dL/d(output) of the last module.
             input_grad: ``True`` (default) returns dL/dx. ``False`` returns
                 ``None`` and skips work that no parameter gradient needs: the
-                modules before the first one with parameters, and that module's
-                own input gradient (for a first ``Linear(784, 512)`` a third of
-                its backward FLOPs). Training loops use it, as PyTorch skips the
-                gradient of an input that does not require one. Parameter
-                gradients are the same either way.
+                modules before the first one with parameters, and that
+                module's own input gradient when it can skip it
+                (``can_skip_input_grad``; for a first ``Linear(784, 512)``
+                that is a third of its backward FLOPs). Training loops use
+                it, as PyTorch skips the gradient of an input that does not
+                require one. Parameter gradients are the same either way.
         """
         mods = list(self._modules.values())
         if input_grad:
             for m in reversed(mods):
                 grad_output = m.backward(grad_output)
             return grad_output
-        first = next((i for i, m in enumerate(mods) if m._parameters or next(m.parameters(), None) is not None), None)
+        first = next((i for i, m in enumerate(mods) if next(m.parameters(), None) is not None), None)
         if first is None:
             return None
         for m in reversed(mods[first + 1 :]):
             grad_output = m.backward(grad_output)
-        mods[first]._backward_params_only(grad_output)
+        if mods[first].can_skip_input_grad:
+            mods[first].backward(grad_output, input_grad=False)
+        else:
+            mods[first].backward(grad_output)
         return None
-
-    def _backward_params_only(self, grad_output) -> None:
-        self.backward(grad_output, input_grad=False)
-
-
-def summary(self: Module, input_shape, *, dtype=None):
-    """Layer-by-layer table of one forward pass: output shape, parameter count, dtype; totals.
-
-    Runs on a copy of the model in eval mode, so the model is untouched.
-    See :func:`nnumpy._inspect.summary`.
-
-    Args:
-        input_shape: shape of one input batch, batch first, e.g. ``(32, 784)``.
-        dtype: input dtype (default: the dtype of the first parameter, else float32).
-
-    Returns:
-        ModelSummary; ``print(model.summary((32, 784)))`` shows the table.
-
-    Example:
-        >>> from nnumpy import nn
-        >>> nn.Sequential(nn.Linear(4, 3, rng=0), nn.ReLU()).summary((8, 4)).total_params
-        15
-    """
-    from .._inspect import summary as _summary  # lazy: _inspect imports this module
-
-    return _summary(self, input_shape, dtype=dtype)
-
-
-summary.__qualname__ = "Module.summary"
-Module.summary = summary  # type: ignore[attr-defined]
-del summary

@@ -25,39 +25,21 @@ _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-#: itemsize -> (signed integer dtype of that size, its minimum: only the sign bit set)
-_SIGN_BIT = {n: (np.dtype(f"i{n}"), np.iinfo(f"i{n}").min) for n in (2, 4, 8)}
-
-
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{-x}), computed as n / (1 + e) with e = e^{-|x|} and n = 1 (x ≥ 0) or e (x < 0).
+    """σ(x) = 1 / (1 + e^{-x}), computed as e^{min(x, 0)} / (1 + e^{-|x|}).
 
-    ``e`` lies in (0, 1], so nothing overflows (σ(±1000) is exactly 1 and 0,
+    For x ≥ 0 that is 1 / (1 + e^{-x}); for x < 0 it is e^{x} / (1 + e^{x}),
+    the same value with numerator and denominator multiplied by e^{x}. No
+    exponent is positive, so nothing overflows (σ(±1000) is exactly 1 and 0,
     no warning), unlike ``1 / (1 + np.exp(-x))`` which overflows for x < -709
-    (float64). Both branches keep full relative precision (≤ 2e-7 in float32,
-    measured against long double), where ``½·tanh(x/2) + ½`` cancels for
-    negative x: in float32 its relative error is 2e-4 at x = -10, 0.44 at
-    x = -17, and it returns 0 below about -18. It is also the cheaper form
-    here: one ``exp`` per element instead of one ``tanh`` (benchmarks/NOTES.md).
+    (float64); and both halves keep full relative precision, where
+    ``½·tanh(x/2) + ½`` cancels for negative x (in float32 it returns 0 below
+    about -18).
     """
-    # An explicit output array: floats keep their dtype, integers become float64 (as x * 0.5
-    # would), and 0-d input stays an array so the in-place steps below work.
     x = np.asarray(x)
-    if x.dtype.kind == "f" and x.dtype.isnative and x.size >= 1024:
-        e = np.empty_like(x)
-        # -|x| in one pass: set the sign bit. The same bits as np.copysign(x, -1.0), which
-        # NumPy does not vectorise (10 µs against 1.5 µs for 32x512 float32, NOTES.md);
-        # below ~1000 elements the two integer views cost more than copysign saves.
-        signed, sign_bit = _SIGN_BIT[x.dtype.itemsize]
-        np.bitwise_or(x.view(signed), sign_bit, out=e.view(signed))
-    else:
-        e = np.empty_like(x) if x.dtype.kind == "f" else np.empty(x.shape, np.result_type(x, 0.5))
-        np.copysign(x, -1.0, out=e)  # -|x|
-    np.exp(e, out=e)  # e^{-|x|} in (0, 1]
-    y = np.add(e, 1.0, out=np.empty_like(e))
-    np.maximum(e, x >= 0, out=e)  # numerator: 1 where x >= 0, e^{x} = e^{-|x|} where x < 0
-    np.divide(e, y, out=y)
-    return y
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)  # bools and integers: float64, as NumPy's exp gives
+    return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))
 
 
 def softplus(x: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from ..nn._module import Parameter
-from ._optimizer import Optimizer, add_scaled, effective_grad, nonnegative_float
+from ._optimizer import Optimizer, nonnegative_float
 
 __all__ = ["Adagrad"]
 
@@ -66,12 +66,9 @@ class Adagrad(Optimizer):
     def _step_group(self, group, *, lr, weight_decay, maximize, lr_decay, initial_accumulator_value, eps) -> None:
         for p, state in self._active(group):
             state["step"] = step = state["step"] + 1
-            grad, _ = effective_grad(p, maximize, weight_decay)
-            clr = lr / (1 + (step - 1) * lr_decay)
-            state_sum = state["sum"]
-            scratch = np.multiply(grad, grad)
-            state_sum += scratch
-            std = np.sqrt(state_sum, out=scratch)
-            std += eps
-            np.divide(grad, std, out=std)
-            add_scaled(p.data, std, -clr, True)
+            g = -p.grad if maximize else p.grad
+            if weight_decay != 0:
+                g = g + weight_decay * p.data
+            clr = lr / (1 + (step - 1) * lr_decay)  # the decayed learning rate
+            state["sum"] += g * g  # G ← G + g²
+            p.data -= clr * (g / (np.sqrt(state["sum"]) + eps))

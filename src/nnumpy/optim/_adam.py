@@ -8,7 +8,7 @@ import numpy as np
 
 from ..nn._module import Parameter
 from .._validation import check_bool
-from ._optimizer import Optimizer, check_betas, effective_grad, nonnegative_float
+from ._optimizer import Optimizer, check_betas, nonnegative_float
 
 __all__ = ["Adam", "AdamW"]
 
@@ -70,33 +70,23 @@ class Adam(Optimizer):
         beta1, beta2 = betas
         for p, state in self._active(group):
             state["step"] = step = state["step"] + 1
-            if decoupled_weight_decay and weight_decay != 0:
-                p.data *= 1 - lr * weight_decay
-            grad, _ = effective_grad(p, maximize, 0.0 if decoupled_weight_decay else weight_decay)
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            # m.lerp_(g, 1-β1) as in PyTorch: m + (1-β1)·(g - m).
-            scratch = np.subtract(grad, exp_avg)
-            scratch *= 1 - beta1
-            exp_avg += scratch
-            # v ← β2·v + (1-β2)·g·g
-            exp_avg_sq *= beta2
-            np.multiply(grad, 1 - beta2, out=scratch)
-            scratch *= grad
-            exp_avg_sq += scratch
-
-            bias_correction1 = 1 - beta1**step
-            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+            g = -p.grad if maximize else p.grad
+            if weight_decay != 0:
+                if decoupled_weight_decay:
+                    p.data *= 1 - lr * weight_decay  # AdamW: decay the weights, not the gradient
+                else:
+                    g = g + weight_decay * p.data
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            m += (1 - beta1) * (g - m)  # m ← β1·m + (1 − β1)·g, written as PyTorch's m.lerp_(g, 1 − β1)
+            v *= beta2
+            v += (1 - beta2) * g * g  # v ← β2·v + (1 − β2)·g²
             if amsgrad:
-                second = state["max_exp_avg_sq"]
-                np.maximum(second, exp_avg_sq, out=second)
-            else:
-                second = exp_avg_sq
-            denom = np.sqrt(second, out=scratch)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            np.divide(exp_avg, denom, out=denom)
-            denom *= -(lr / bias_correction1)
-            p.data += denom
+                np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                v = state["max_exp_avg_sq"]
+            bias_correction1 = 1 - beta1**step
+            bias_correction2 = 1 - beta2**step
+            denom = np.sqrt(v) / bias_correction2**0.5 + eps
+            p.data -= (lr / bias_correction1) * (m / denom)
 
 
 class AdamW(Adam):

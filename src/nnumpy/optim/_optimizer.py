@@ -17,7 +17,6 @@ import numpy as np
 
 from .._validation import check_bool, check_float, param_error
 from ..nn._module import Parameter
-from .._blas import blas_axpy
 
 __all__ = ["Optimizer"]
 
@@ -26,40 +25,6 @@ __all__ = ["Optimizer"]
 # float32 arithmetic to float64 under NumPy 2) or raises the standard error.
 positive_float = partial(check_float, gt=0)
 nonnegative_float = partial(check_float, ge=0)
-
-
-def effective_grad(param: Parameter, maximize: bool, weight_decay: float) -> tuple[np.ndarray, bool]:
-    """Return PyTorch's ``(-g if maximize else g) + weight_decay * p`` and whether it is a fresh array.
-
-    The gradient itself is never modified. When the result is fresh (``True``)
-    the caller may overwrite it in place; otherwise it is ``param.grad``.
-    """
-    grad = param.grad
-    if weight_decay != 0:
-        out = np.multiply(param.data, weight_decay)
-        if maximize:
-            out -= grad
-        else:
-            out += grad
-        return out, True
-    if maximize:
-        return np.negative(grad), True
-    return grad, False
-
-
-def add_scaled(target: np.ndarray, direction: np.ndarray, alpha: float, owned: bool) -> None:
-    """``target += alpha * direction`` in place, in one pass where BLAS axpy can (see ``_blas``).
-
-    ``owned``: ``direction`` is scratch the caller no longer needs; the NumPy
-    fallback then scales it in place instead of allocating a temporary.
-    """
-    if blas_axpy(alpha, direction, target):
-        return
-    if owned:
-        direction *= alpha
-        target += direction
-    else:
-        target += alpha * direction
 
 
 def _to_builtin(value: Any) -> Any:
@@ -182,17 +147,9 @@ class Optimizer:
         group["params"] = params
         self.param_groups.append(group)
 
-    def _with_grad(self, group: dict[str, Any], products: bool = False) -> Iterator[Parameter]:
-        """Yield the parameters of ``group`` that have a gradient (of the parameter's shape and dtype).
-
-        With ``products=True`` a gradient still held as factors (``Parameter.accumulate_product``,
-        checked when they were stored) is yielded as it is, not formed; the caller uses
-        ``p._pending_product()``.
-        """
+    def _with_grad(self, group: dict[str, Any]) -> Iterator[Parameter]:
+        """Yield the parameters of ``group`` that have a gradient (of the parameter's shape and dtype)."""
         for p in group["params"]:
-            if products and p._pending_product() is not None:
-                yield p
-                continue
             grad = p.grad
             if grad is None:
                 continue

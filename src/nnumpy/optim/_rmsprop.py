@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validation import check_bool, check_float
 from ..nn._module import Parameter
-from ._optimizer import Optimizer, add_scaled, effective_grad, nonnegative_float
+from ._optimizer import Optimizer, nonnegative_float
 
 __all__ = ["RMSprop"]
 
@@ -70,30 +70,22 @@ class RMSprop(Optimizer):
     def _step_group(self, group, *, lr, weight_decay, maximize, alpha, eps, momentum, centered) -> None:
         for p, state in self._active(group):
             state["step"] += 1
-            grad, _ = effective_grad(p, maximize, weight_decay)
-            square_avg = state["square_avg"]
-            square_avg *= alpha
-            scratch = np.multiply(grad, 1 - alpha)
-            scratch *= grad
-            square_avg += scratch
+            g = -p.grad if maximize else p.grad
+            if weight_decay != 0:
+                g = g + weight_decay * p.data
+            v = state["square_avg"]
+            v *= alpha
+            v += (1 - alpha) * g * g  # v ← α·v + (1 − α)·g²
             if centered:
-                grad_avg = state["grad_avg"]
-                # ḡ.lerp_(g, 1-α) as in PyTorch: ḡ + (1-α)·(g - ḡ).
-                np.subtract(grad, grad_avg, out=scratch)
-                scratch *= 1 - alpha
-                grad_avg += scratch
-                np.multiply(grad_avg, grad_avg, out=scratch)
-                np.subtract(square_avg, scratch, out=scratch)
-                denom = np.sqrt(scratch, out=scratch)
+                g_avg = state["grad_avg"]
+                g_avg += (1 - alpha) * (g - g_avg)  # ḡ ← α·ḡ + (1 − α)·g, as PyTorch's lerp_
+                denom = np.sqrt(v - g_avg * g_avg) + eps
             else:
-                denom = np.sqrt(square_avg, out=scratch)
-            denom += eps
+                denom = np.sqrt(v) + eps
             if momentum > 0:
                 buf = state["momentum_buffer"]
                 buf *= momentum
-                np.divide(grad, denom, out=denom)
-                buf += denom
-                add_scaled(p.data, buf, -lr, False)
+                buf += g / denom  # b ← μ·b + g / denom
+                p.data -= lr * buf
             else:
-                np.divide(grad, denom, out=denom)
-                add_scaled(p.data, denom, -lr, True)
+                p.data -= lr * (g / denom)

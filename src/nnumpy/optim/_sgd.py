@@ -8,8 +8,7 @@ import numpy as np
 
 from .._validation import check_bool, check_float, param_error
 from ..nn._module import Parameter
-from .._blas import axpy, gemm_update
-from ._optimizer import Optimizer, add_scaled, effective_grad, nonnegative_float
+from ._optimizer import Optimizer, nonnegative_float
 
 __all__ = ["SGD"]
 
@@ -69,37 +68,18 @@ class SGD(Optimizer):
             )
 
     def _step_group(self, group, *, lr, weight_decay, maximize, momentum, dampening, nesterov) -> None:
-        if momentum == 0 and weight_decay == 0:
-            # Plain SGD keeps no state: p ← p - lr·g in one pass (BLAS axpy, which rounds once
-            # like torch's ``add_(g, alpha=-lr)``; else NumPy's ``p += -lr * g``, see ``_blas``).
-            # A Linear weight's gradient Gᵀx that is still two factors is added into p by one
-            # BLAS gemm, never written out (Parameter.accumulate_product, _blas.gemm_update).
-            # maximize: PyTorch's p - lr·(-g), which is p + lr·g to the bit.
-            alpha = lr if maximize else -lr
-            for p in self._with_grad(group, products=True):
-                factors = p._pending_product()
-                if factors is None:
-                    axpy(alpha, p.grad, p.data)
-                else:
-                    gemm_update(alpha, factors[0], factors[1], p.data)
-            return
-        for p, state in self._active(group):
-            d, owned = effective_grad(p, maximize, weight_decay)
+        for p in self._with_grad(group):
+            d_p = -p.grad if maximize else p.grad  # PyTorch negates first, then adds the weight decay
+            if weight_decay != 0:
+                d_p = d_p + weight_decay * p.data
             if momentum != 0:
+                state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     # The first buffer is the gradient itself (PyTorch: no dampening on step 1).
-                    buf = state["momentum_buffer"] = d if owned and not nesterov else d.copy()
+                    buf = state["momentum_buffer"] = np.array(d_p, copy=True)
                 else:
                     buf *= momentum
-                    if dampening == 0:
-                        buf += d
-                    else:
-                        buf += (1 - dampening) * d
-                if nesterov:
-                    look_ahead = np.multiply(buf, momentum)
-                    look_ahead += d
-                    d, owned = look_ahead, True
-                else:
-                    d, owned = buf, False
-            add_scaled(p.data, d, -lr, owned)
+                    buf += (1 - dampening) * d_p
+                d_p = d_p + momentum * buf if nesterov else buf
+            p.data -= lr * d_p

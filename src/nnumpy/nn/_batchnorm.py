@@ -1,56 +1,13 @@
-"""Dropout and BatchNorm1d: layers whose behaviour depends on ``training``."""
+"""BatchNorm1d: normalise each channel over the batch, PyTorch semantics."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._random import as_generator
 from .._validation import check_bool, check_float, check_int
-from ._module import Module, Parameter, as_float_array, resolve_dtype
+from ._module import Module, Parameter, as_float_array, check_grad_output, resolve_dtype
 
-__all__ = ["Dropout", "BatchNorm1d"]
-
-
-class Dropout(Module):
-    """Inverted dropout: in training, y = x ⊙ m / (1 − p) with m ~ Bernoulli(1 − p).
-
-    In eval mode (``model.eval()``) it is the identity. Backward multiplies the
-    gradient by the same mask and scale. The mask is drawn from the layer's
-    own generator ``rng``, so a seed makes training reproducible and saving /
-    restoring ``layer.rng.bit_generator.state`` replays the same masks.
-
-    Args:
-        p: probability of zeroing an element, in [0, 1) (default 0.5).
-        rng: seed or Generator for the masks (keyword-only).
-
-    Example:
-        >>> d = Dropout(0.5, rng=0).eval()
-        >>> d(np.ones(3))
-        array([1., 1., 1.])
-    """
-
-    def __init__(self, p: float = 0.5, *, rng=None):
-        super().__init__()
-        self.p = check_float("Dropout", "p", p, ge=0, lt=1)
-        self.rng = as_generator(rng, "Dropout")
-        self._scale = None
-
-    def get_config(self):
-        return {"p": self.p}
-
-    def forward(self, x):
-        x = as_float_array(x, "Dropout")
-        if not self.training or self.p == 0.0:
-            self._scale = 1.0
-            return x
-        keep = self.rng.random(x.shape) >= self.p
-        self._scale = keep.astype(x.dtype)
-        self._scale *= 1.0 / (1.0 - self.p)
-        return x * self._scale
-
-    def backward(self, grad_output):
-        scale = self._saved("_scale")
-        return np.multiply(grad_output, scale)
+__all__ = ["BatchNorm1d"]
 
 
 class BatchNorm1d(Module):
@@ -161,9 +118,7 @@ class BatchNorm1d(Module):
 
     def backward(self, grad_output):
         xhat, invstd, axes, m, use_batch = self._saved("_cache")
-        g = np.asarray(grad_output)
-        if g.shape != xhat.shape:
-            raise ValueError(f"BatchNorm1d.backward expected grad_output of shape {xhat.shape}, got {g.shape}.")
+        g = check_grad_output("BatchNorm1d", grad_output, xhat.shape)
         nd = g.ndim
         if self.affine:
             self.weight.accumulate((g * xhat).sum(axis=axes))
