@@ -1,4 +1,14 @@
-"""Optimizers and learning-rate schedulers with PyTorch's update rules and state_dict layout."""
+"""Optimizers and learning-rate schedulers with PyTorch's update rules and state_dict layout.
+
+Each optimizer's ``_step_group`` is its documented update written in NumPy:
+
+- ``_optimizer.py``: :class:`Optimizer`, the base (parameter groups, state, ``state_dict``);
+- ``_sgd.py``: SGD with momentum, dampening, Nesterov and weight decay;
+- ``_adam.py``: Adam and AdamW; ``_rmsprop.py``: RMSprop; ``_adagrad.py``: Adagrad;
+- ``lr_scheduler.py``: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, ….
+
+Their tests are in ``tests/optim/``.
+"""
 
 from . import lr_scheduler
 from ._adagrad import Adagrad
