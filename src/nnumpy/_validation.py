@@ -9,6 +9,8 @@ from __future__ import annotations
 import numbers
 from typing import Any, Iterable
 
+import numpy as np
+
 __all__ = ["check_float", "check_int", "check_choice", "check_bool", "check_shape", "param_error"]
 
 
@@ -75,7 +77,7 @@ def check_choice(owner: str, name: str, value: Any, choices: Iterable[Any]) -> A
 
 def check_bool(owner: str, name: str, value: Any) -> bool:
     """Check that ``value`` is a bool (or NumPy bool)."""
-    if not isinstance(value, (bool,)) and type(value).__name__ != "bool_":
+    if not isinstance(value, (bool, np.bool_)):
         raise param_error(owner, name, "a bool", value, TypeError)
     return bool(value)
 

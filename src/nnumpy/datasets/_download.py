@@ -236,7 +236,7 @@ def _progress_bar(total: int | None, desc: str, enabled: bool):
 
 def _http_get(url: str, progress: bool) -> bytes:
     """Fetch ``url`` completely; any failure becomes a ``DataError`` saying what went wrong."""
-    # Imported here: urllib.request pulls in ssl/email/http (~25 ms) that offline use never needs.
+    # Imported here: urllib.request pulls in ssl/email/http, which offline use never needs.
     import http.client
     import urllib.error
     import urllib.request
