@@ -1,16 +1,15 @@
-"""Model files are PyTorch-compatible: the same safetensors file fills both frameworks' models."""
+"""Model files are PyTorch-compatible: the same safetensors file fills both frameworks' models.
+
+The rest of nnumpy.io is tested in tests/test_io.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from safetensors.torch import load_file, save_file
+from _parity import torch_dtype, torch_module
 
 import nnumpy
 from nnumpy import io, nn
-
-from ._bridge import TORCH_DTYPE, torch_module
 
 
 def _mlp(dtype) -> nn.Sequential:
@@ -24,7 +23,9 @@ def _mlp(dtype) -> nn.Sequential:
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_save_file_loads_into_torch_with_load_state_dict(tmp_path, dtype):
+def test_save_file_loads_into_torch_with_load_state_dict(tmp_path, dtype, torch):
+    from safetensors.torch import load_file
+
     model = _mlp(dtype).eval()
     path = nnumpy.save(model, tmp_path / "mlp.safetensors")
     twin = torch_module(model, dtype)
@@ -42,13 +43,15 @@ def test_save_file_loads_into_torch_with_load_state_dict(tmp_path, dtype):
 
 
 @pytest.mark.parametrize("metadata", [None, {"format": "pt"}])
-def test_load_state_reads_torch_save_file(tmp_path, metadata):
+def test_load_state_reads_torch_save_file(tmp_path, metadata, torch):
+    from safetensors.torch import save_file
+
     dtype = np.float64
     torch.manual_seed(0)
     twin = torch.nn.Sequential(
         torch.nn.Flatten(), torch.nn.Linear(20, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
         torch.nn.Linear(16, 12), torch.nn.Tanh(), torch.nn.Dropout(0.1), torch.nn.Linear(12, 10),
-    ).to(TORCH_DTYPE[np.dtype(dtype)])
+    ).to(torch_dtype(dtype))
     twin(torch.randn(8, 1, 4, 5, dtype=torch.float64))  # running stats away from their defaults
     path = tmp_path / "torch.safetensors"
     save_file(twin.state_dict(), path, metadata=metadata)  # foreign file: no nnumpy checksum, allowed

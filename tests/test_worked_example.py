@@ -4,13 +4,13 @@ Weights come from the legacy global seed (used only here, to reproduce the
 classic numbers): np.random.seed(220106); W = randn(3, 4); B = randn(3, 1).
 Before training: pred [0.42185561, 0.4060726, 0.17207179], loss 1.7598435
 (−log 0.17207179). Then 100 SGD steps at lr 0.001, compared with PyTorch.
+Linear, CrossEntropyLoss and SGD end to end; each has its own file in tests/nn/ and tests/optim/.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from nnumpy import nn, optim
 
@@ -26,7 +26,7 @@ def _weights():
     return W, B
 
 
-def test_worked_example_before_and_after_100_sgd_steps_matches_torch():
+def test_worked_example_before_and_after_100_sgd_steps_matches_torch(torch):
     W, B = _weights()
     x = np.array([[1.2, 2.4, 3.6, 1.8]])
     y = np.array([2])

@@ -1,9 +1,16 @@
-"""Module, Parameter and Sequential behaviour: registration, names, state, modes, dtype."""
+"""Module, Parameter and Sequential (src/nnumpy/nn/_module.py): registration, names, state,
+modes, dtype; a whole network's gradient along a random direction; PyTorch parity of a
+Sequential MLP and of torch state_dicts.
+
+Each layer's own tests are in tests/nn/test_<layer>.py; contracts every layer keeps are
+tables in tests/nn/test_layers.py.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from _parity import DTYPES, assert_layer_matches_torch
 
 from nnumpy import nn
 
@@ -96,94 +103,6 @@ def test_model_wide_dtype_conversion_preserves_dtype_through_forward_and_backwar
     assert y.dtype == np.float32
 
 
-ACTIVATIONS = [nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.Sigmoid, nn.Tanh, nn.Softplus,
-               lambda: nn.Softmax(1), lambda: nn.LogSoftmax(1), nn.Identity, nn.Flatten, lambda: nn.Dropout(0.2, rng=0)]
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("factory", ACTIVATIONS)
-def test_activation_preserves_dtype_and_leaves_grad_output_untouched(factory, dtype):
-    layer = factory()
-    x = np.random.default_rng(0).normal(size=(4, 3)).astype(dtype)
-    y = layer(x)
-    g = np.random.default_rng(1).normal(size=y.shape).astype(dtype)
-    g_before = g.copy()
-    gx = layer.backward(g)
-    assert y.dtype == dtype and gx.dtype == dtype and gx.shape == x.shape
-    assert np.array_equal(g, g_before)
-
-
-@pytest.mark.parametrize("layer", [nn.Linear(3, 2), nn.ReLU(), nn.Sigmoid(), nn.Softmax(1), nn.BatchNorm1d(3),
-                                   nn.Dropout(0.1), nn.Flatten(), nn.GELU(), nn.Identity()],
-                         ids=lambda m: type(m).__name__)
-def test_backward_before_forward_raises_runtime_error(layer):
-    with pytest.raises(RuntimeError, match=r"backward\(\) was called before forward\(\)"):
-        layer.backward(np.ones((2, 3)))
-
-
-def test_linear_shape_mismatch_names_layer_expected_and_got():
-    with pytest.raises(ValueError, match=r"Linear\(in_features=784, out_features=10\) expected input of shape "
-                                         r"\(N, \*, 784\), got \(32, 28, 28\)"):
-        nn.Linear(784, 10)(np.zeros((32, 28, 28)))
-
-
-def test_linear_accepts_leading_dimensions():
-    layer = nn.Linear(5, 2, rng=0)
-    assert layer(np.zeros((3, 4, 5))).shape == (3, 4, 2)
-
-
-def test_sigmoid_is_stable_at_extremes():
-    with np.errstate(over="raise", divide="raise", invalid="raise"):
-        y = nn.Sigmoid()(np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0]))
-    assert np.all(np.isfinite(y)) and y[0] == 0.0 and y[-1] == 1.0 and y[2] == 0.5
-
-
-@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", ">f4", ">f8", "int64", "bool"])
-def test_sigmoid_takes_the_sign_bit_route_to_the_same_bits_as_copysign(dtype):
-    # F.sigmoid forms -|x| by setting the sign bit (NumPy's copysign is not vectorised);
-    # the result must be bit for bit that of the copysign formula, for every layout,
-    # byte order and special value (NaN, ±inf, ±0, subnormals).
-    from nnumpy.nn import functional as F
-
-    rng = np.random.default_rng(0)
-    x = (rng.standard_normal((40, 30)) * 30).astype(dtype)  # 1,200 elements: the sign-bit route
-    if x.dtype.kind == "f":
-        x.flat[:8] = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, -1e-40]
-
-    def reference(a):
-        e = np.empty_like(a) if a.dtype.kind == "f" else np.empty(a.shape, np.result_type(a, 0.5))
-        np.copysign(a, -1.0, out=e)
-        np.exp(e, out=e)
-        y = np.add(e, 1.0, out=np.empty_like(e))
-        np.maximum(e, a >= 0, out=e)
-        return np.divide(e, y, out=y)
-
-    for a in (x, x[:, ::3], np.asfortranarray(x), np.tile(x, (2, 2)), x[0, 0]):
-        with np.errstate(all="ignore"):
-            got, want = F.sigmoid(a), reference(np.asarray(a))
-        assert got.dtype == want.dtype and got.shape == want.shape
-        assert np.array_equal(np.asarray(got).tobytes(), np.asarray(want).tobytes())
-
-
-def test_dropout_is_identity_in_eval_and_reproducible_with_seed():
-    x = np.ones((100, 10), np.float32)
-    assert np.array_equal(nn.Dropout(0.5, rng=0).eval()(x), x)
-    a, b = nn.Dropout(0.5, rng=3)(x), nn.Dropout(0.5, rng=3)(x)
-    assert np.array_equal(a, b)
-    assert set(np.unique(a)) <= {0.0, 2.0}
-
-
-def test_batchnorm_running_stats_follow_pytorch_formula():
-    bn = nn.BatchNorm1d(2, dtype=np.float64)
-    x = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]])
-    bn(x)
-    np.testing.assert_allclose(bn.running_mean, 0.1 * x.mean(0))
-    np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * x.var(0, ddof=1))
-    assert int(bn.num_batches_tracked) == 1
-    with pytest.raises(ValueError, match="more than 1 value per channel"):
-        bn(np.ones((1, 2)))
-
-
 def test_global_numpy_rng_is_untouched():
     state = np.random.get_state()[1].copy()
     model = _mlp()
@@ -212,3 +131,52 @@ def test_module_without_super_init_gets_clear_error():
 
     with pytest.raises(RuntimeError, match=r"super\(\).__init__\(\)"):
         Broken()
+
+
+def test_network_gradcheck_along_random_direction():
+    """A whole MLP + loss: directional derivative (L(θ+εv) − L(θ−εv))/2ε equals ⟨∇L, v⟩."""
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(
+        nn.Linear(6, 8, dtype=np.float64, rng=1), nn.Tanh(), nn.Linear(8, 8, dtype=np.float64, rng=2),
+        nn.Sigmoid(), nn.Linear(8, 3, dtype=np.float64, rng=3),
+    )
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = rng.normal(size=(10, 6)), rng.integers(0, 3, 10)
+    params = list(model.parameters())
+    model.zero_grad()
+    loss_fn(model(x), y)
+    model.backward(loss_fn.backward())
+    v = [rng.normal(size=p.shape) for p in params]
+    analytic = sum(float(np.sum(p.grad * d)) for p, d in zip(params, v))
+    eps = 1e-6
+    base = [p.data.copy() for p in params]
+
+    def loss_at(sign):
+        for p, b, d in zip(params, base, v):
+            p.data = b + sign * eps * d
+        return loss_fn(model(x), y)
+
+    numeric = (loss_at(1) - loss_at(-1)) / (2 * eps)
+    assert abs(analytic - numeric) / max(abs(numeric), 1e-8) < 1e-6
+
+
+def _parity_mlp(dtype):
+    return nn.Sequential(
+        nn.Linear(5, 8, dtype=dtype, rng=2), nn.Sigmoid(), nn.Linear(8, 8, dtype=dtype, rng=3), nn.Tanh(),
+        nn.Linear(8, 3, dtype=dtype, rng=4),
+    )
+
+
+@DTYPES
+def test_sequential_mlp_matches_torch_forward_and_gradients(dtype, torch):
+    assert_layer_matches_torch(_parity_mlp(dtype), (6, 5), dtype)
+
+
+def test_state_dict_from_torch_loads_as_is(torch):
+    twin = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.ReLU(), nn.Linear(3, 2))
+    model.load_state_dict({k: v.numpy() for k, v in twin.state_dict().items()})
+    model.eval()
+    twin.eval()
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    np.testing.assert_allclose(model(x), twin(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)

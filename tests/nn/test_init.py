@@ -1,4 +1,7 @@
-"""nn.init: shapes, statistics of each initialiser, rng reproducibility, errors."""
+"""nn.init (src/nnumpy/nn/init.py): shapes, statistics of each initialiser, rng reproducibility, errors.
+
+Linear's default init against PyTorch's bounds is in tests/nn/test_linear.py.
+"""
 
 from __future__ import annotations
 
