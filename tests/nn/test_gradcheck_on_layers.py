@@ -2,7 +2,7 @@
 upcast without being touched, the worst entry named in the report.
 
 Each layer's own gradient check is in tests/nn/test_<layer>.py; the checker's planted-bug
-tests are in tests/test_check.py (which covers the refusal and the report table too).
+tests are in tests/check/test_gradcheck.py (which covers the refusal and the report table too).
 """
 
 from __future__ import annotations
