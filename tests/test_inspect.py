@@ -163,7 +163,7 @@ def test_trace_records_parameter_only_backward():
     backward = [(r.name, r.out_shape) for r in t.records if r.phase == "backward"]
     assert backward == [("2", (2, 128)), ("1", (2, 128)), ("0", "-")]
     assert t.records[-1].param_shapes == {"weight": (128, 784), "bias": (128,)}
-    assert all("_backward_params_only" not in vars(m) for m in model.modules())
+    assert all("backward" not in vars(m) and "forward" not in vars(m) for m in model.modules())  # unwrapped
 
 
 def test_trace_covers_one_batch():

@@ -180,3 +180,27 @@ def test_state_dict_from_torch_loads_as_is(torch):
     twin.eval()
     x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
     np.testing.assert_allclose(model(x), twin(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.Sequential(nn.Flatten(), nn.Linear(6, 4, rng=0, dtype=np.float64), nn.Tanh(),
+                              nn.Linear(4, 2, rng=1, dtype=np.float64)),
+        lambda: nn.Sequential(nn.BatchNorm1d(6, dtype=np.float64), nn.Linear(6, 2, rng=1, dtype=np.float64)),
+        lambda: nn.Sequential(nn.Sequential(nn.Linear(6, 4, rng=0, dtype=np.float64), nn.ReLU()),
+                              nn.Linear(4, 2, rng=1, dtype=np.float64)),
+    ],
+    ids=["flatten-linear-first", "batchnorm-first", "nested-sequential-first"],
+)
+def test_sequential_backward_without_input_grad_gives_the_same_parameter_gradients(make):
+    # input_grad=False skips what no parameter needs (modules before the first with parameters,
+    # and that module's own dL/dx when it can_skip_input_grad); the parameter gradients are equal.
+    x = np.random.default_rng(0).standard_normal((5, 6))
+    g = np.random.default_rng(1).standard_normal((5, 2))
+    a, b = make(), make()
+    a(x), b(x)
+    assert a.backward(g, input_grad=False) is None
+    assert b.backward(g).shape == x.shape
+    for (name, pa), (_, pb) in zip(a.named_parameters(), b.named_parameters()):
+        np.testing.assert_array_equal(pa.grad, pb.grad, err_msg=name)
