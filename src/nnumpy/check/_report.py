@@ -1,0 +1,222 @@
+"""What a check returns and how it reads: TensorCheck, GradcheckReport, Failure, LayerReport.
+
+Also the few phrases every report shares (how to name a parameter, its ``.grad``,
+an exception), so the gradient check, the hints and the learner reports word
+things the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["TensorCheck", "GradcheckReport", "Failure", "LayerReport"]
+
+
+@dataclass
+class TensorCheck:
+    """The comparison for one tensor (the input, or one parameter).
+
+    ``analytic_array`` and ``numeric_array`` hold the full gradients (the
+    hand-written one may have a wrong shape or be ``None``); ``n_bad`` counts
+    the entries outside the tolerance and ``hints`` explains a recognisable
+    pattern in the error.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    max_abs_error: float
+    max_rel_error: float
+    worst_index: tuple[int, ...] | None
+    analytic: float  # value of the hand-written gradient at the worst entry
+    numeric: float  # value of the central difference at the worst entry
+    ok: bool
+    problem: str = ""  # a structural problem (wrong shape, missing grad, ...) if any
+    n_bad: int = 0
+    analytic_array: np.ndarray | None = field(default=None, repr=False, compare=False)
+    numeric_array: np.ndarray | None = field(default=None, repr=False, compare=False)
+    hints: list[str] = field(default_factory=list)
+
+    def row(self) -> str:
+        idx = "-" if self.worst_index is None else str(self.worst_index)
+        status = "ok" if self.ok else "FAIL"
+        text = (
+            f"{self.name:<16} {str(self.shape):<14} {self.max_abs_error:>11.3e} {self.max_rel_error:>11.3e} "
+            f"{idx:<12} {self.analytic:>12.5g} {self.numeric:>12.5g}  {status}"
+        )
+        return text + (f"  ({self.problem})" if self.problem else "")
+
+
+@dataclass
+class GradcheckReport:
+    """Result of :func:`gradcheck`: ``ok``, ``max_rel_error`` and a per-tensor table."""
+
+    target: str
+    checks: list[TensorCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    eps: float = 1e-6
+    atol: float = 1e-5
+    rtol: float = 1e-3
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(c.ok for c in self.checks)
+
+    @property
+    def max_rel_error(self) -> float:
+        return max((c.max_rel_error for c in self.checks), default=0.0)
+
+    @property
+    def max_abs_error(self) -> float:
+        return max((c.max_abs_error for c in self.checks), default=0.0)
+
+    @property
+    def worst(self) -> TensorCheck | None:
+        return max(self.checks, key=lambda c: c.max_rel_error, default=None)
+
+    @property
+    def hints(self) -> list[str]:
+        """Every hint of every tensor, as ``"name: hint"`` strings."""
+        return [f"{c.name}: {h}" for c in self.checks for h in c.hints]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        verdict = "OK" if self.ok else "FAILED"
+        lines = [
+            f"gradcheck of {self.target}: {verdict} (max relative error {self.max_rel_error:.3e}; "
+            f"float64, eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g})",
+            f"{'tensor':<16} {'shape':<14} {'max abs err':>11} {'max rel err':>11} {'worst index':<12} "
+            f"{'analytic':>12} {'numeric':>12}  status",
+        ]
+        lines += [c.row() for c in self.checks]
+        lines += [f"problem: {p}" for p in self.problems]
+        lines += [f"hint: {h}" for h in self.hints]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+@dataclass
+class Failure:
+    """One failed check: which ``check``, which ``tensor``, what happened and hints."""
+
+    check: str
+    tensor: str
+    message: str
+    hints: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message + "".join(f"\n   hint: {h}" for h in self.hints)
+
+
+@dataclass
+class LayerReport:
+    """Result of :func:`check_layer` / :func:`check_loss`.
+
+    Attributes:
+        target: the checked class's name.
+        input_shape: the input (or prediction) shape used.
+        checks: ``{check name: "ok" | "FAIL" | "skipped"}`` in the order run (a check
+            is skipped when an earlier failure makes it impossible to run).
+        findings: a :class:`Failure` per problem found.
+        gradcheck: the :class:`GradcheckReport` of the float64 gradient check
+            (``None`` when forward or backward could not run).
+        notes: observations that are not failures.
+    """
+
+    target: str
+    input_shape: tuple[int, ...]
+    kind: str = "layer"
+    checks: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict, repr=False)
+    findings: list[Failure] = field(default_factory=list)
+    gradcheck: GradcheckReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def failures(self) -> list[str]:
+        """Each failure in plain words, with its hints."""
+        return [str(f) for f in self.findings]
+
+    @property
+    def failed(self) -> list[str]:
+        """Names of the failed checks (``'gradient'``, ``'grad_output'``, ...)."""
+        return [name for name, status in self.checks.items() if status == "FAIL"]
+
+    @property
+    def hints(self) -> list[str]:
+        return [h for f in self.findings for h in f.hints]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def _fail(self, check: str, tensor: str, message: str, hints: Sequence[str] = ()) -> None:
+        self.checks[check] = "FAIL"
+        self.findings.append(Failure(check, tensor, message, [h for h in hints if h]))
+
+    def _pass(self, check: str) -> None:
+        if self.checks.get(check) != "FAIL":
+            self.checks[check] = "ok"
+
+    def __str__(self) -> str:
+        what = "input" if self.kind == "layer" else "pred"
+        fn = "check_layer" if self.kind == "layer" else "check_loss"
+        n_fail = len(self.failed)
+        verdict = "OK" if self.ok else f"FAILED ({n_fail} of {len(self.checks)} checks failed)"
+        lines = [f"{fn}({self.target}) on {what} shape {self.input_shape}: {verdict}"]
+        for name, status in self.checks.items():
+            lines.append(f"  {'[' + status + ']':<9} {self.titles.get(name, name)}")
+        for i, f in enumerate(self.findings, start=1):
+            lines.append(f"{i}. {f}")
+        lines += [f"note: {n}" for n in self.notes]
+        if self.gradcheck is not None and not self.ok:
+            table = str(self.gradcheck).split("\n")
+            lines.append("gradient check table (float64):")
+            lines += ["  " + row for row in table[1:] if not row.startswith(("hint:", "problem:"))]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+# ---------------------------------------------------------------------------- shared phrases
+
+
+def param_ref(name: str) -> str:
+    """How a learner would write the parameter: self.weight (or '0.weight' when nested)."""
+    return f"self.{name}" if name.isidentifier() else f"'{name}'"
+
+
+def grad_ref(name: str) -> str:
+    """How a learner would write the parameter's gradient."""
+    return f"self.{name}.grad" if name.isidentifier() else f"the .grad of parameter '{name}'"
+
+
+def accumulate_advice(name: str) -> str:
+    """How to add into the parameter's gradient, and what not to write."""
+    short = name.split(".")[-1]
+    if name.isidentifier():
+        return f"self.{name}.accumulate(d{short}) or self.{name}.grad += ..., never self.{name}.grad = ..."
+    return f"param.accumulate(d{short}) or param.grad += ... for parameter '{name}', never param.grad = ..."
+
+
+def error_text(e: BaseException) -> str:
+    """``"ValueError: what it said"`` without a trailing full stop."""
+    return f"{type(e).__name__}: {str(e).rstrip('.')}"
+
+
+def worst_entry_text(tc: TensorCheck) -> str:
+    """A failed value comparison in words: how many entries, the worst one, the size of its error."""
+    what = "the input gradient dL/dx" if tc.name == "input" else f"the gradient of '{tc.name}'"
+    total = int(np.prod(tc.shape)) if tc.shape else 1
+    idx = ", ".join(str(i) for i in tc.worst_index) if tc.worst_index is not None else ""
+    return (f"gradient check: {what} is wrong at {tc.n_bad} of {total} entries. Worst entry {tc.name}[{idx}]: "
+            f"backward gives {tc.analytic:.6g}, central difference gives {tc.numeric:.6g} "
+            f"(abs error {abs(tc.analytic - tc.numeric):.2e}, relative error {tc.max_rel_error:.2e}).")
