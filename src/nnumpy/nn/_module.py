@@ -83,16 +83,18 @@ class Parameter:
         self.grad: np.ndarray | None = None
 
     def accumulate(self, grad: np.ndarray) -> None:
-        """``self.grad += grad``; the first call stores a copy of ``grad`` (cast to ``data``'s dtype).
+        """``self.grad += grad``; into an empty gradient, ``grad`` itself is stored (cast to ``data``'s dtype).
 
-        The copy means the parameter owns its gradient: whatever the caller
-        does with ``grad`` afterwards (a buffer refilled in place, say) cannot
-        change ``self.grad``.
+        Like PyTorch, which keeps a fresh gradient rather than copying it, the
+        first call does not copy: pass a new array that nothing else writes
+        to, such as the result of a product or a sum (``g.T @ x``,
+        ``g.sum(axis=0)``), as every built-in layer does. The next call adds
+        into it in place.
         """
         if grad.shape != self.data.shape:
             raise ValueError(f"gradient of shape {grad.shape} does not match parameter of shape {self.data.shape}")
         if self.grad is None:
-            self.grad = grad.astype(self.data.dtype, copy=True)
+            self.grad = grad.astype(self.data.dtype, copy=False)
         else:
             self.grad += grad
 

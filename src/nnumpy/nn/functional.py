@@ -26,20 +26,23 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{-x}), computed as e^{min(x, 0)} / (1 + e^{-|x|}).
+    """σ(x) = 1 / (1 + e^{-x}), computed as n / (1 + e) with e = e^{-|x|} and n = 1 (x ≥ 0) or e (x < 0).
 
-    For x ≥ 0 that is 1 / (1 + e^{-x}); for x < 0 it is e^{x} / (1 + e^{x}),
-    the same value with numerator and denominator multiplied by e^{x}. No
-    exponent is positive, so nothing overflows (σ(±1000) is exactly 1 and 0,
-    no warning), unlike ``1 / (1 + np.exp(-x))`` which overflows for x < -709
-    (float64); and both halves keep full relative precision, where
-    ``½·tanh(x/2) + ½`` cancels for negative x (in float32 it returns 0 below
-    about -18).
+    For x < 0 that is e^{x} / (1 + e^{x}), the same value with numerator and
+    denominator multiplied by e^{x}. ``e`` lies in (0, 1], so nothing
+    overflows (σ(±1000) is exactly 1 and 0, no warning), unlike
+    ``1 / (1 + np.exp(-x))`` which overflows for x < -709 (float64); and both
+    halves keep full relative precision, where ``½·tanh(x/2) + ½`` cancels for
+    negative x (in float32 it returns 0 below about -18).
     """
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)  # bools and integers: float64, as NumPy's exp gives
-    return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))
+    e = np.exp(-np.abs(x))  # e^{-|x|}, in (0, 1]
+    # The numerator n: 1 where x >= 0, e where x < 0. As e <= 1, that is max(e, [x >= 0])
+    # with the mask read as 0/1 (np.where(x >= 0, 1.0, e) gives the same, several times slower).
+    n = np.maximum(e, x >= 0)
+    return n / (1.0 + e)
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
