@@ -44,27 +44,34 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from . import nn, optim
-from .optim import lr_scheduler
+from ..nn import (ELU, GELU, LAYERS, LOSSES, BatchNorm1d, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, Loss,
+                  Module, ReLU, Sequential, Sigmoid, Softplus, Tanh)
+from ..optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, lr_scheduler
 
 __all__ = [
     "DEFAULTS",
     "ACTIVATIONS",
     "TRAIN_LOSSES",
+    "ONE_HOT_LOSSES",
     "OPTIMIZERS",
     "SCHEDULERS",
     "load_toml",
     "parse_config",
     "parse_widths",
+    "is_widths",
     "activation_name",
     "loss_name",
     "optimizer_name",
+    "scheduler_name",
+    "optimizer_kwargs",
     "build_model",
     "build_loss",
     "build_optimizer",
     "build_scheduler",
     "first_width",
     "last_width",
+    "check_int",
+    "check_settings",
 ]
 
 #: What ``nnumpy train`` does with no options: the seed MLP on the bundled MNIST sample.
@@ -88,7 +95,7 @@ DEFAULTS: dict[str, Any] = {
 #: other optimizers keep their own (PyTorch's) defaults.
 DEFAULT_LR = {"SGD": 0.5}
 
-_ACTIVATION_CLASSES = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.Sigmoid, nn.Tanh, nn.Softplus, nn.Identity)
+_ACTIVATION_CLASSES = (ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softplus, Identity)
 #: Activation names accepted by ``--activation`` (any case, '-'/'_' ignored).
 ACTIVATIONS = {cls.__name__: cls for cls in _ACTIVATION_CLASSES}
 
@@ -98,7 +105,7 @@ TRAIN_LOSSES = ("CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss")
 ONE_HOT_LOSSES = ("MSELoss", "L1Loss", "HuberLoss")
 _LOSS_ALIASES = {"ce": "CrossEntropyLoss", "xent": "CrossEntropyLoss", "nll": "NLLLoss"}
 
-OPTIMIZERS = {name: getattr(optim, name) for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad")}
+OPTIMIZERS = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad)}
 SCHEDULERS = {name: getattr(lr_scheduler, name) for name in lr_scheduler.__all__ if name != "LRScheduler"}
 
 _TRAIN_KEYS = ("dataset", "data_dir", "epochs", "batch_size", "seed", "dtype", "limit", "out")
@@ -130,7 +137,7 @@ def activation_name(name: Any) -> str:
 
 def loss_name(name: Any) -> str:
     """``'cross-entropy'`` / ``'ce'`` -> ``'CrossEntropyLoss'``; only :data:`TRAIN_LOSSES` are accepted."""
-    canonical = _lookup("loss", name, nn.LOSSES, _LOSS_ALIASES)
+    canonical = _lookup("loss", name, LOSSES, _LOSS_ALIASES)
     if canonical not in TRAIN_LOSSES:
         raise ValueError(
             f"loss {canonical} does not fit nnumpy train, which trains classifiers on class labels; "
@@ -207,14 +214,14 @@ def _arrays(kwargs: Mapping[str, Any], names: tuple[str, ...], dtype) -> dict[st
     return {k: (np.asarray(v, dtype=dtype) if k in names and isinstance(v, list) else v) for k, v in kwargs.items()}
 
 
-def _layer(where: str, table: Any, dtype: np.dtype, rng: np.random.Generator) -> nn.Module:
+def _layer(where: str, table: Any, dtype: np.dtype, rng: np.random.Generator) -> Module:
     if not isinstance(table, Mapping):
         raise TypeError(f"{where} must be a table such as {{type = \"Linear\", ...}}, got {type(table).__name__}.")
     kwargs = dict(table)
     type_name = kwargs.pop("type", None)
     if type_name is None:
         raise ValueError(f"{where} has no 'type' (e.g. type = \"Linear\").")
-    choices = {k: v for k, v in nn.LAYERS.items() if k != "Sequential"}
+    choices = {k: v for k, v in LAYERS.items() if k != "Sequential"}
     cls = choices[_lookup(f"layer type at {where}", type_name, choices)]
     for reserved, instead in (("dtype", "[train] dtype"), ("rng", "[train] seed")):
         if reserved in kwargs:
@@ -228,7 +235,7 @@ def _layer(where: str, table: Any, dtype: np.dtype, rng: np.random.Generator) ->
     return cls(**kwargs)
 
 
-def build_model(model_spec: Mapping[str, Any], loss_type: str, *, dtype, rng) -> nn.Sequential:
+def build_model(model_spec: Mapping[str, Any], loss_type: str, *, dtype, rng) -> Sequential:
     """The model described by ``model_spec`` (see the module docstring).
 
     A width spec becomes ``Flatten, Linear, act, ..., Linear`` (logits), plus a
@@ -241,26 +248,26 @@ def build_model(model_spec: Mapping[str, Any], loss_type: str, *, dtype, rng) ->
     if is_widths(layers):
         widths = parse_widths(layers, "model layers" if not isinstance(layers, str) else "--layers")
         act = ACTIVATIONS[activation_name(model_spec.get("activation") or "sigmoid")]
-        mods: list[nn.Module] = [nn.Flatten()]
+        mods: list[Module] = [Flatten()]
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-            mods.append(nn.Linear(a, b, dtype=dt, rng=gen))
+            mods.append(Linear(a, b, dtype=dt, rng=gen))
             if i < len(widths) - 2:
                 mods.append(act())
         if loss_type == "NLLLoss":
-            mods.append(nn.LogSoftmax(dim=1))
-        return nn.Sequential(*mods)
+            mods.append(LogSoftmax(dim=1))
+        return Sequential(*mods)
     if model_spec.get("activation") is not None:
         raise ValueError("an activation applies to a width spec such as '784-128-10', not to a list of layer tables.")
     if not layers:
         raise ValueError("[model] layers is empty: list at least one layer.")
-    return nn.Sequential(*(_layer(f"[model] layers[{i}]", t, dt, gen) for i, t in enumerate(layers)))
+    return Sequential(*(_layer(f"[model] layers[{i}]", t, dt, gen) for i, t in enumerate(layers)))
 
 
-def build_loss(spec: Mapping[str, Any], dtype) -> nn.Loss:
+def build_loss(spec: Mapping[str, Any], dtype) -> Loss:
     """The loss named by ``spec['type']`` with the other entries as arguments."""
     kwargs = dict(spec)
     name = loss_name(kwargs.pop("type", "CrossEntropyLoss"))
-    cls = nn.LOSSES[name]
+    cls = LOSSES[name]
     _check_args("loss", cls, kwargs)
     return cls(**_arrays(kwargs, ("weight", "pos_weight"), dtype))
 
@@ -279,7 +286,7 @@ def optimizer_kwargs(spec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return name, kwargs
 
 
-def build_optimizer(spec: Mapping[str, Any], params) -> optim.Optimizer:
+def build_optimizer(spec: Mapping[str, Any], params) -> Optimizer:
     """The optimizer named by ``spec['type']`` over ``params``."""
     name, kwargs = optimizer_kwargs(spec)
     return OPTIMIZERS[name](params, **kwargs)
@@ -297,21 +304,21 @@ def build_scheduler(spec: Mapping[str, Any] | None, optimizer):
     return cls(optimizer, **kwargs)
 
 
-def first_width(model: nn.Module) -> int | None:
+def first_width(model: Module) -> int | None:
     """Features the model reads per sample: the first Linear's ``in_features`` (BatchNorm1d's ``num_features``)."""
     for m in model.modules():
-        if isinstance(m, nn.Linear):
+        if isinstance(m, Linear):
             return m.in_features
-        if isinstance(m, nn.BatchNorm1d):
+        if isinstance(m, BatchNorm1d):
             return m.num_features
     return None
 
 
-def last_width(model: nn.Module) -> int | None:
+def last_width(model: Module) -> int | None:
     """Outputs per sample: the last Linear's ``out_features``."""
     width = None
     for m in model.modules():
-        if isinstance(m, nn.Linear):
+        if isinstance(m, Linear):
             width = m.out_features
     return width
 
@@ -336,7 +343,11 @@ def load_toml(path) -> dict[str, Any]:
         raise ValueError(f"config {p} is not valid TOML: {e}") from None
 
 
-def _int_setting(where: str, value: Any, low: int, allow_none: bool = False) -> int | None:
+def check_int(where: str, value: Any, low: int, allow_none: bool = False) -> int | None:
+    """``value`` as an int >= ``low`` (None passes with ``allow_none``); TypeError/ValueError naming ``where``.
+
+    The one integer check of the CLI: run settings and the flags of evaluate and predict use it.
+    """
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -348,10 +359,10 @@ def _int_setting(where: str, value: Any, low: int, allow_none: bool = False) -> 
 
 def check_settings(s: Mapping[str, Any]) -> None:
     """Type and range checks of the scalar run settings (the builders check the rest)."""
-    _int_setting("epochs", s["epochs"], 1)
-    _int_setting("batch size", s["batch_size"], 1)
-    _int_setting("seed", s["seed"], 0)
-    _int_setting("limit", s["limit"], 1, allow_none=True)
+    check_int("epochs", s["epochs"], 1)
+    check_int("batch size", s["batch_size"], 1)
+    check_int("seed", s["seed"], 0)
+    check_int("limit", s["limit"], 1, allow_none=True)
     if s["dtype"] not in ("float32", "float64"):
         raise ValueError(f"dtype must be float32 or float64, got {s['dtype']!r}.")
     if not isinstance(s["dataset"], str):

@@ -1,0 +1,92 @@
+"""The files ``nnumpy predict`` reads: .npy arrays, IDX files and images, as ``(N, features)`` batches."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ._errors import one_line
+
+__all__ = ["input_kind", "read_image", "read_array", "as_batch"]
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+
+
+def input_kind(path: Path) -> str:
+    """``'npy'``, ``'image'`` or ``'idx'``, from the file name; ValueError when it says none of them."""
+    name = path.name.lower()
+    if name.endswith(".npy"):
+        return "npy"
+    if name.endswith(_IMAGE_SUFFIXES):
+        return "image"
+    if name.endswith((".idx", ".gz")) or "-ubyte" in name or ".idx" in name:
+        return "idx"
+    raise ValueError(
+        f"cannot tell the format of {path}: expected .npy, IDX (.idx, *-ubyte, .gz) or an image (.png, .jpg)."
+    )
+
+
+def read_image(path: Path, side: int, invert: str, notes: list[str]) -> np.ndarray:
+    """A grayscale image as a (side, side) float array in [0, 1], digit bright on dark; remarks go to ``notes``."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(f"reading {path.name} needs Pillow: pip install 'nnumpy[image]'") from None
+    try:
+        with Image.open(path) as img:
+            img.load()
+            if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+                rgba = img.convert("RGBA")
+                background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                img = Image.alpha_composite(background, rgba)
+            gray = img.convert("L")
+            if gray.size != (side, side):
+                resample = getattr(Image, "Resampling", Image).BILINEAR
+                notes.append(f"resized {gray.size[0]}x{gray.size[1]} -> {side}x{side}")
+                gray = gray.resize((side, side), resample)
+            a = np.asarray(gray, dtype=np.float32) / 255.0
+    except OSError as e:
+        raise ValueError(f"cannot read image {path}: {one_line(e)}") from None
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    white = float(border.mean()) > 0.5
+    if invert == "yes" or (invert == "auto" and white):
+        a = 1.0 - a
+        notes.append("inverted (white background; the model expects a light digit on black)"
+                     if invert == "auto" else "inverted (--invert yes)")
+    return a
+
+
+def read_array(path: Path, kind: str, notes: list[str]) -> np.ndarray:
+    """A .npy or IDX file as a float array (uint8 pixels scaled to [0, 1]); remarks go to ``notes``."""
+    if kind == "npy":
+        try:
+            a = np.load(path, allow_pickle=False)
+        except ValueError as e:
+            raise ValueError(f"cannot read {path}: {one_line(e)}") from None
+        if not isinstance(a, np.ndarray):
+            raise ValueError(f"{path} holds several arrays (.npz); save one array with np.save.")
+    else:
+        from ..datasets import read_idx
+
+        a = read_idx(path)
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{path} holds {a.dtype} values; expected numbers.")
+    if a.dtype == np.uint8:
+        notes.append("uint8 pixels scaled to [0, 1]")
+        return a.astype(np.float32) / 255.0
+    return a.astype(np.float32) if a.dtype.kind != "f" else a
+
+
+def as_batch(a: np.ndarray, features: int | None, path: Path) -> np.ndarray:
+    """One sample or a batch, as (N, features)."""
+    if features is None:
+        return a[None] if a.ndim <= 1 else a
+    if a.size == features:
+        return a.reshape(1, features)
+    if a.ndim >= 2 and int(np.prod(a.shape[1:])) == features:
+        return a.reshape(a.shape[0], features)
+    side = math.isqrt(features)
+    example = f"({side}, {side}), (N, {features}) or (N, 1, {side}, {side})" if side * side == features else f"({features},) or (N, {features})"
+    raise ValueError(f"{path} has shape {a.shape}, but the model reads {features} values per sample: expected {example}.")

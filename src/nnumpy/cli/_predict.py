@@ -1,0 +1,94 @@
+"""``nnumpy predict``: the predicted class and top probabilities of each sample in .npy, IDX or image files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .._inspect import model_dtype
+from ._config import check_int, first_width
+from ._data import load_model, model_metadata
+from ._errors import EXIT_OK, usage_errors
+from ._inputs import as_batch, input_kind, read_array, read_image
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub, parents: list[argparse.ArgumentParser]) -> None:
+    """Add ``predict`` and its options to the subparsers ``sub``."""
+    r = sub.add_parser("predict", parents=parents, help="classify .npy, IDX or image files",
+                       description="Print the predicted class and top probabilities for each sample. Images are "
+                                   "read as grayscale, resized to the model's input and inverted when their "
+                                   "background is white (needs Pillow: pip install 'nnumpy[image]').")
+    r.add_argument("model", help="model file")
+    r.add_argument("files", nargs="+", metavar="FILE", help=".npy (one sample or a batch), IDX (.idx, *-ubyte, .gz) or .png/.jpg")
+    r.add_argument("--top", type=int, default=3, help="probabilities to show per sample (default 3)")
+    r.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
+                   help="invert image colours: auto (when the background is white), yes, no")
+    r.set_defaults(func=run)
+
+
+def _probabilities(model, out: np.ndarray) -> np.ndarray:
+    """Class probabilities from the model's output: kept after Softmax, exp after LogSoftmax, else softmax."""
+    from ..nn import LogSoftmax, Softmax
+    from ..nn.functional import softmax
+
+    last = list(model.modules())[-1]
+    out = np.asarray(out, dtype=np.float64)
+    if isinstance(last, Softmax):
+        return out
+    if isinstance(last, LogSoftmax):
+        return np.exp(out)
+    return softmax(out, axis=-1)
+
+
+def _image_side(features: int | None, meta: dict[str, str]) -> int:
+    """The side of the square image the model reads: from the stored input shape, else sqrt(features)."""
+    side = math.isqrt(features) if features else 0
+    try:
+        shape = json.loads(meta["input_shape"])
+        if isinstance(shape, list) and len(shape) >= 2 and int(np.prod(shape)) == features:
+            side = int(shape[-1]) if shape[-1] == shape[-2] else side
+    except (KeyError, ValueError, TypeError):
+        pass
+    return side
+
+
+def run(args) -> int:
+    """Predict as ``args`` say; return the exit status."""
+    with usage_errors():
+        check_int("--top", args.top, 1)
+        kinds = [input_kind(Path(name)) for name in args.files]
+    model = load_model(args.model)
+    model.eval()
+    dt = model_dtype(model)
+    features = first_width(model)
+    side = _image_side(features, model_metadata(args.model))
+    for name, kind in zip(args.files, kinds):
+        path = Path(name)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {name}")
+        notes: list[str] = []
+        if kind == "image":
+            if not features or side * side != features:
+                raise ValueError(f"{name}: the model reads {features} features, not a square image; pass a .npy array.")
+            a = read_image(path, side, args.invert, notes)
+        else:
+            a = read_array(path, kind, notes)
+        X = as_batch(a, features, path).astype(dt, copy=False)
+        if not np.isfinite(X).all():
+            raise ValueError(f"{name} contains NaN or infinity.")
+        probs = _probabilities(model, model(X))
+        for note in notes:
+            print(f"{name}: {note}")
+        k = min(args.top, probs.shape[1])
+        for i, row in enumerate(probs):
+            order = np.argsort(-row, kind="stable")[:k]
+            label = name if len(probs) == 1 else f"{name}[{i}]"
+            top = "  ".join(f"{int(c)}: {row[c]:.3f}" for c in order)
+            print(f"{label}: class {int(order[0])}  (p={row[order[0]]:.3f})   top-{k}  {top}")
+    return EXIT_OK

@@ -1,0 +1,96 @@
+"""The settings of a ``nnumpy train`` run, from four sources.
+
+Precedence, lowest first: the defaults (:data:`._config.DEFAULTS`), the
+``run.json`` next to ``--resume``'s checkpoint, the ``--config`` TOML file,
+the command-line flags. The result is one JSON-able dict (see ``_config``),
+checked once here; the builders check the class names and their arguments.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from . import _config as C
+from ._data import dataset_key
+from ._errors import one_line
+from ._rundir import RUN_FILE
+
+__all__ = ["resolve_settings"]
+
+
+def resolve_settings(args) -> tuple[dict[str, Any], str | None]:
+    """Defaults < run.json next to --resume < --config TOML < command-line flags. Returns (settings, out).
+
+    A bad value raises ValueError or TypeError (a usage error for the caller).
+    """
+    s = copy.deepcopy(C.DEFAULTS)
+    out = None
+    if args.resume is not None:
+        s.update(_saved_settings(Path(args.resume).parent / RUN_FILE, s))
+    if args.config is not None:
+        partial = C.parse_config(C.load_toml(args.config), args.config)
+        out = partial.pop("out", None)
+        s.update(partial)
+    flags = {"dataset": args.dataset, "data_dir": args.data_dir, "epochs": args.epochs, "batch_size": args.batch_size,
+             "seed": args.seed, "dtype": args.dtype, "limit": args.limit}
+    s.update({k: v for k, v in flags.items() if v is not None})
+    if args.out is not None:
+        out = args.out
+    s["model"] = _model_settings(s["model"], args)
+    s["loss"] = _loss_settings(s["loss"], args)
+    s["optimizer"] = _optimizer_settings(s["optimizer"], args)
+    s["dataset"] = dataset_key(s["dataset"])
+    C.check_settings(s)
+    return s, out
+
+
+def _saved_settings(run_file: Path, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The settings a resumed run was started with (those the defaults know), or {} without a run file."""
+    if not run_file.is_file():
+        return {}
+    try:
+        saved = json.loads(run_file.read_text(encoding="utf-8"))["settings"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{run_file} is not a run file written by nnumpy train ({one_line(e)}).") from None
+    return {k: v for k, v in saved.items() if k in defaults}
+
+
+def _model_settings(model: dict[str, Any], args) -> dict[str, Any]:
+    """--layers replaces the model; --activation changes a width spec's activation."""
+    if args.layers is not None:
+        widths = C.parse_widths(args.layers)
+        act = args.activation or (model.get("activation") if C.is_widths(model.get("layers")) else None)
+        model = {"layers": widths, "activation": act or "sigmoid"}
+    elif args.activation is not None:
+        if not C.is_widths(model.get("layers")):
+            raise ValueError("--activation applies to a width spec (--layers 784-128-10), not to the config's list of layer tables.")
+        model = {**model, "activation": args.activation}
+    if C.is_widths(model.get("layers")):
+        model["layers"] = C.parse_widths(model["layers"], "model layers")
+        model["activation"] = C.activation_name(model.get("activation") or "sigmoid")
+    return model
+
+
+def _loss_settings(loss: dict[str, Any], args) -> dict[str, Any]:
+    """--loss replaces the loss table unless it names the same loss (then its arguments stay)."""
+    if args.loss is not None:
+        name = C.loss_name(args.loss)
+        loss = loss if C.loss_name(loss.get("type", "CrossEntropyLoss")) == name else {"type": name}
+    return {**loss, "type": C.loss_name(loss.get("type", "CrossEntropyLoss"))}
+
+
+def _optimizer_settings(optimizer: dict[str, Any], args) -> dict[str, Any]:
+    """--optimizer replaces the table unless it names the same class; the hyperparameter flags override."""
+    opt = dict(optimizer)
+    opt["type"] = C.optimizer_name(opt.get("type", "SGD"))
+    if args.optimizer is not None:
+        name = C.optimizer_name(args.optimizer)
+        if name != opt["type"]:
+            opt = {"type": name}
+    hyper = {"lr": args.lr, "momentum": args.momentum, "weight_decay": args.weight_decay, "nesterov": args.nesterov,
+             "betas": args.betas, "eps": args.eps}
+    opt.update({k: v for k, v in hyper.items() if v is not None})
+    return opt

@@ -1,0 +1,152 @@
+"""``nnumpy train``: the run directory, printed output, resume, seeds, optimizers, losses, --trace, --plots."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import nnumpy
+from nnumpy import cli
+from nnumpy.cli import _plots, main
+
+from ._helpers import IRIS, MNIST_TINY, tensors
+
+
+def test_train_writes_model_checkpoint_history_and_curves(iris_run):
+    for name in ("model.safetensors", "checkpoint.safetensors", "history.csv", "run.json", "curves.png"):
+        assert (iris_run / name).is_file(), name
+    rows = (iris_run / "history.csv").read_text().splitlines()
+    assert len(rows) == 1 + 5
+    assert rows[0].startswith("epoch,loss,accuracy,val_loss,val_accuracy")
+    settings = json.loads((iris_run / "run.json").read_text())["settings"]
+    assert settings["model"] == {"layers": [4, 16, 3], "activation": "Sigmoid"}
+    assert settings["optimizer"] == {"type": "SGD"}
+    assert (iris_run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_train_prints_progress_chart_accuracy_and_paths(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *IRIS, "--epochs", "3", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "model    Flatten -> Linear(4->16) -> Sigmoid -> Linear(16->3)  (131 parameters, float32)" in text
+    assert "epoch 3/3" in text
+    assert "loss  (o train, x test" in text and "accuracy  (o train, x test" in text
+    assert "test accuracy " in text
+    assert str(out / "model.safetensors") in text
+    assert f"figure: {out / 'curves.png'}" in text
+
+
+def test_train_default_out_dir_is_runs_dataset_timestamp(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *IRIS, "--epochs", "1", "--quiet"]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.startswith("iris-")
+    assert (run / "model.safetensors").is_file()
+
+
+def test_train_resume_matches_uninterrupted_run(tmp_path, capsys):
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    assert main(["train", *IRIS, "--epochs", "4", "--out", str(straight), "--quiet"]) == 0
+    assert main(["train", *IRIS, "--epochs", "2", "--out", str(split), "--quiet"]) == 0
+    # run.json next to the checkpoint supplies the data set, layers and optimizer.
+    assert main(["train", "--resume", str(split / "checkpoint.safetensors"), "--epochs", "4", "--no-progress"]) == 0
+    assert "resuming at epoch 2" in capsys.readouterr().out
+    a, b = tensors(straight / "model.safetensors"), tensors(split / "model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    assert len((split / "history.csv").read_text().splitlines()) == 1 + 4
+
+
+def test_train_same_seed_same_weights_other_seed_differs(tmp_path, capsys):
+    runs = {}
+    for name, seed in (("a", "0"), ("b", "0"), ("c", "1")):
+        assert main(["train", *IRIS, "--epochs", "1", "--seed", seed, "--out", str(tmp_path / name), "--quiet"]) == 0
+        runs[name] = tensors(tmp_path / name / "model.safetensors")["1.weight"]
+    np.testing.assert_array_equal(runs["a"], runs["b"])
+    assert not np.array_equal(runs["a"], runs["c"])
+
+
+@pytest.mark.parametrize(
+    "extra, optimizer",
+    [
+        (["--optimizer", "adam", "--lr", "0.01", "--betas", "0.9,0.99"], {"type": "Adam", "lr": 0.01, "betas": [0.9, 0.99]}),
+        (["--optimizer", "sgd", "--lr", "0.1", "--momentum", "0.9", "--nesterov"],
+         {"type": "SGD", "lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ],
+)
+def test_train_optimizer_flags(tmp_path, capsys, extra, optimizer):
+    assert main(["train", *IRIS, "--epochs", "1", "--out", str(tmp_path), "--quiet", *extra]) == 0
+    assert json.loads((tmp_path / "run.json").read_text())["settings"]["optimizer"] == optimizer
+
+
+@pytest.mark.parametrize("loss", ["nll", "mse", "huber"])
+def test_train_other_losses(tmp_path, capsys, loss):
+    assert main(["train", *IRIS, "--epochs", "2", "--loss", loss, "--activation", "relu", "--out", str(tmp_path)]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    assert main(["evaluate", str(tmp_path / "model.safetensors"), "--loss", loss]) == 0
+
+
+def test_train_float64(tmp_path, capsys):
+    assert main(["train", *IRIS, "--epochs", "1", "--dtype", "float64", "--out", str(tmp_path), "--quiet"]) == 0
+    assert nnumpy.io.inspect(tmp_path / "model.safetensors")["dtype"] == "float64"
+
+
+def test_train_trace_prints_first_batch_and_saves_it(tmp_path, capsys):
+    assert main(["train", *IRIS, "--epochs", "1", "--trace", "--out", str(tmp_path), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "trace of Sequential: 4 forward and 4 backward calls" in text
+    assert "(32, 4) -> (32, 16)" in text
+    assert (tmp_path / "trace.txt").read_text().startswith("trace of Sequential")
+
+
+PLOT_RUNS = {
+    # data: (flags, the PNGs --plots must write for it)
+    "features (iris)": (IRIS, {"curves", "confusion_matrix", "activations"}),
+    "images (mnist-sample)": (MNIST_TINY, {"curves", "confusion_matrix", "activations", "misclassified", "weights"}),
+    "2-D points (xor)": (["--dataset", "xor", "--layers", "2-4-2", "--no-progress"],
+                         {"curves", "confusion_matrix", "activations", "decision_boundary"}),
+}
+
+
+@pytest.mark.parametrize("data", list(PLOT_RUNS))
+def test_train_plots_writes_every_plot_that_fits(tmp_path, capsys, data):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    flags, expected = PLOT_RUNS[data]
+    assert main(["train", *flags, "--epochs", "3", "--plots", "--out", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert {p.stem for p in tmp_path.glob("*.png")} == expected
+    for name in sorted(expected):
+        path = tmp_path / f"{name}.png"
+        assert str(path) in out  # listed under "wrote"
+        with Image.open(path) as im:
+            assert im.format == "PNG"
+            assert np.asarray(im.convert("RGB"), dtype=np.float64).std() > 0, name
+    gif = tmp_path / cli.ANIMATION_FILE
+    assert gif.exists() == ("decision_boundary" in expected)
+    if gif.exists():
+        with Image.open(gif) as im:
+            assert im.format == "GIF" and im.n_frames == 4  # untrained + 3 epochs
+
+
+def test_train_plots_gif_keeps_at_most_max_frames(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    monkeypatch.setattr(_plots, "MAX_FRAMES", 3)  # nnumpy/cli/_plots.py reads it when the run starts
+    flags = ["--dataset", "xor", "--layers", "2-4-2", "--no-progress", "--epochs", "7", "--quiet"]
+    assert main(["train", *flags, "--plots", "--out", str(tmp_path)]) == 0
+    with Image.open(tmp_path / cli.ANIMATION_FILE) as im:
+        assert im.n_frames == 4  # epoch 0 (untrained), every 3rd (k = ceil(7 / 3)): 3, 6, and the last, 7
+
+
+def test_train_without_plots_writes_only_curves(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["train", "--dataset", "xor", "--layers", "2-4-2", "--no-progress", "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.glob("*.png")] == ["curves.png"]
+    assert not (tmp_path / cli.ANIMATION_FILE).exists()
