@@ -24,7 +24,7 @@ Workloads (``--workloads``, comma-separated groups):
 Outputs in ``--out`` (default ``benchmarks/results/``): ``<date>-<machine>.json``
 (every number), ``.md`` (the tables, the targets and the command) and ``.png``
 (bar chart). ``--update-readme`` copies the Markdown into the marked block of
-``README.md``, ``README.ko.md`` and ``benchmarks/README.md`` (``--readme PATH``
+``docs/performance.md``, ``docs/ko/performance.md`` and ``benchmarks/README.md`` (``--readme PATH``
 to choose other files).
 
     python benchmarks/bench_mlp.py                       # full run (~10-20 min on 2 cores)
@@ -651,8 +651,9 @@ def parse_args(argv=None):
                     help=f"replace the block between {README_START} and {README_END} in each --readme file "
                          "with the new tables")
     ap.add_argument("--readme", action="append", default=None, metavar="PATH",
-                    help="a file --update-readme writes into (repeatable; default: README.md, README.ko.md and "
-                         "benchmarks/README.md); files without both markers are left alone and reported")
+                    help="a file --update-readme writes into (repeatable; default: docs/performance.md, "
+                         "docs/ko/performance.md and benchmarks/README.md); files without both markers are left "
+                         "alone and reported")
     ap.add_argument("--rss-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.batch_sizes is None:
@@ -685,7 +686,7 @@ def readme_paths(args) -> list[Path]:
     """The files ``--update-readme`` pastes the tables into."""
     if args.readme:
         return [Path(p).expanduser() for p in args.readme]
-    return [ROOT / "README.md", ROOT / "README.ko.md", HERE / "README.md"]
+    return [ROOT / "docs" / "performance.md", ROOT / "docs" / "ko" / "performance.md", HERE / "README.md"]
 
 
 def main(argv=None) -> int:
