@@ -11,14 +11,13 @@ model is built by calling the allow-listed classes with those arguments.
 
 from __future__ import annotations
 
-import inspect as _inspect
 import re
 from collections import OrderedDict
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from .._constructor import constructor_args
 from ..errors import ModelFileError
 from ..nn import LAYERS, Loss, Module, Sequential
 from ._format import file_error
@@ -32,7 +31,6 @@ SLACK_VALUES = 1 << 16
 _NODE_KEYS = {"type", "config", "children", "name", "dtype"}
 _DTYPE_NAMES = ("float32", "float64")
 _NAME = re.compile(r"[0-9]+|[A-Za-z][A-Za-z0-9_]{0,99}")
-_KINDS = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,), "None": (type(None),)}
 
 
 def _where(prefix: str) -> str:
@@ -41,29 +39,6 @@ def _where(prefix: str) -> str:
 
 def _layer_list() -> str:
     return ", ".join(sorted(LAYERS))
-
-
-@lru_cache(maxsize=None)
-def _signature(cls: type) -> tuple[dict[str, tuple[type, ...] | None], bool, bool]:
-    """``({argument: accepted Python types or None}, takes dtype, takes rng)`` for a layer class."""
-    args: dict[str, tuple[type, ...] | None] = {}
-    takes = {"dtype": False, "rng": False}
-    for name, p in _inspect.signature(cls.__init__).parameters.items():
-        if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if name in takes:
-            takes[name] = True
-            continue
-        kinds: tuple[type, ...] | None = ()
-        ann = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
-        for token in str(ann).split("|"):
-            token = token.strip()
-            if token not in _KINDS:  # unannotated or complex: the constructor's own checks decide
-                kinds = None
-                break
-            kinds += _KINDS[token]
-        args[name] = kinds
-    return args, takes["dtype"], takes["rng"]
 
 
 def check_model(model: Any, what: str = "save") -> Module:
@@ -100,8 +75,7 @@ def describe(model: Module, prefix: str = "") -> dict[str, Any]:
     config = {k: _scalar(v) for k, v in model.get_config().items()}
     if config:
         node["config"] = config
-    _, takes_dtype, _ = _signature(cls)
-    if takes_dtype:
+    if constructor_args(cls).takes_dtype:
         node["dtype"] = _layer_dtype(model, prefix)
     children = list(model.named_children())
     if children or cls is Sequential:
@@ -166,7 +140,8 @@ def _check_node(node: Any, path, prefix: str, depth: int, counter: dict[str, int
             "nnumpy.load_state(model, path)."
         )
     cls = LAYERS[type_name]
-    allowed, takes_dtype, _ = _signature(cls)
+    args = constructor_args(cls)
+    allowed = args.settable()
     config = node.get("config", {})
     if not isinstance(config, dict):
         raise file_error(path, f"'config' of {type_name} at {where} must be an object")
@@ -186,7 +161,7 @@ def _check_node(node: Any, path, prefix: str, depth: int, counter: dict[str, int
             product = product * value if product <= (1 << 62) else product
     counter["values"] += min(product, 1 << 62)
     if "dtype" in node:
-        if not takes_dtype or node["dtype"] not in _DTYPE_NAMES:
+        if not args.takes_dtype or node["dtype"] not in _DTYPE_NAMES:
             raise file_error(path, f"{type_name} at {where} has an invalid dtype entry {str(node['dtype'])[:40]!r}")
     children = node.get("children")
     if children is None:
@@ -218,11 +193,11 @@ def build(arch: dict[str, Any], path, *, rng=None) -> Module:
 
 def _build(node: dict[str, Any], path, prefix: str, rng) -> Module:
     cls = LAYERS[node["type"]]
-    _, takes_dtype, takes_rng = _signature(cls)
+    args = constructor_args(cls)
     kwargs = dict(node.get("config", {}))
-    if takes_dtype:
+    if args.takes_dtype:
         kwargs["dtype"] = np.dtype(node.get("dtype", "float32"))
-    if takes_rng and rng is not None:
+    if args.takes_rng and rng is not None:
         kwargs["rng"] = rng
     if cls is Sequential:
         children = OrderedDict()

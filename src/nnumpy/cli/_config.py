@@ -36,7 +36,6 @@ TOML layout (every section and key optional)::
 
 from __future__ import annotations
 
-import inspect
 import numbers
 import sys
 from pathlib import Path
@@ -44,6 +43,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._constructor import constructor_args
 from ..nn import (ELU, GELU, LAYERS, LOSSES, BatchNorm1d, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, Loss,
                   Module, ReLU, Sequential, Sigmoid, Softplus, Tanh)
 from ..optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, lr_scheduler
@@ -76,7 +76,7 @@ __all__ = [
 
 #: What ``nnumpy train`` does with no options: the seed MLP on the bundled MNIST sample.
 #: 30 epochs: measured test accuracy 95.9% (seed 0; seeds 1-3: 95.75, 95.75, 95.6%), where
-#: 20 epochs left seeds 1 and 3 just under 95%. About 0.35-0.6 s per epoch on 2 cores.
+#: 20 epochs left seeds 1 and 3 just under 95%.
 DEFAULTS: dict[str, Any] = {
     "dataset": "mnist-sample",
     "data_dir": None,
@@ -192,16 +192,8 @@ def is_widths(layers: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------- calling allow-listed classes
-def _accepted(cls: type, skip: tuple[str, ...]) -> list[str]:
-    params = inspect.signature(cls.__init__).parameters
-    return [
-        n for n, p in params.items()
-        if n not in ("self",) + skip and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
-
-
 def _check_args(where: str, cls: type, kwargs: Mapping[str, Any], skip: tuple[str, ...] = ()) -> None:
-    accepted = _accepted(cls, skip)
+    accepted = list(constructor_args(cls).settable(skip))
     for name in kwargs:
         if name not in accepted:
             raise ValueError(
@@ -227,10 +219,10 @@ def _layer(where: str, table: Any, dtype: np.dtype, rng: np.random.Generator) ->
         if reserved in kwargs:
             raise ValueError(f"{where}: set {instead} instead of {reserved!r} on a layer.")
     _check_args(f"{where}:", cls, kwargs, skip=("dtype", "rng"))
-    accepted = inspect.signature(cls.__init__).parameters
-    if "dtype" in accepted:
+    args = constructor_args(cls)
+    if args.takes_dtype:
         kwargs["dtype"] = dtype
-    if "rng" in accepted:
+    if args.takes_rng:
         kwargs["rng"] = rng
     return cls(**kwargs)
 
