@@ -1,7 +1,16 @@
-"""Datasets and mini-batch loading: ``Dataset``, ``TensorDataset``, ``DataLoader``."""
+"""Datasets and mini-batch loading: ``Dataset``, ``TensorDataset``, ``DataLoader``.
+
+What lives where:
+
+- ``_dataset.py``: :class:`Dataset` (samples by index) and :class:`TensorDataset`
+  (rows of in-memory arrays).
+- ``_loader.py``: :class:`DataLoader`, mini-batches reshuffled every epoch,
+  with a ``state_dict`` that resumes an interrupted epoch bit for bit.
+"""
 
 from __future__ import annotations
 
-from ._loader import DataLoader, Dataset, TensorDataset
+from ._dataset import Dataset, TensorDataset
+from ._loader import DataLoader
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader"]

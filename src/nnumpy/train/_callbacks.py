@@ -10,16 +10,19 @@ after every batch and every epoch).
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
 from .._validation import check_bool, check_choice, check_float, check_int, param_error
+from ..io import save, save_state
+from ..nn import LAYERS
+from ..optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+from ._history import History
+from ._state import TrainState
 
 __all__ = [
-    "TrainState",
     "Callback",
     "EarlyStopping",
     "ModelCheckpoint",
@@ -27,43 +30,6 @@ __all__ = [
     "TerminateOnNaN",
     "CSVLogger",
 ]
-
-
-class TrainState:
-    """What callbacks see: the objects being trained and where the loop is.
-
-    Attributes:
-        model, optimizer, loss_fn: the objects passed to fit.
-        history: the :class:`History` being filled.
-        epochs: the number of epochs fit runs to (in total, resumed runs included).
-        epoch: 0-based index of the current epoch.
-        batch: batches done in the current epoch.
-        step: optimizer steps done since the start of the run (resumed runs included).
-        loss: the last batch's loss (a float).
-        logs: the last finished epoch's row (``{'epoch', 'loss', ..., 'lr', 'time'}``).
-        stop_training: set to ``True`` to stop after the current batch.
-        stop_reason: a sentence saying why training stopped early, or ``None``.
-    """
-
-    def __init__(self, model, optimizer, loss_fn, history, epochs: int) -> None:
-        self.model = model
-        self.optimizer = optimizer
-        self.loss_fn = loss_fn
-        self.history = history
-        self.epochs = epochs
-        self.epoch = 0
-        self.batch = 0
-        self.step = 0
-        self.loss = float("nan")
-        self.logs: dict[str, Any] = {}
-        self.stop_training = False
-        self.stop_reason: str | None = None
-
-    def stop(self, reason: str) -> None:
-        """Ask fit to stop, recording why (the first reason given wins)."""
-        self.stop_training = True
-        if self.stop_reason is None:
-            self.stop_reason = reason
 
 
 class Callback:
@@ -111,7 +77,7 @@ def _monitor_mode(owner: str, monitor: str, mode: str) -> str:
     return mode
 
 
-def _monitored(owner: str, state: TrainState, monitor: str) -> float:
+def _monitored_value(owner: str, state: TrainState, monitor: str) -> float:
     if monitor not in state.logs:
         raise ValueError(
             f"{owner} monitors {monitor!r}, which is not in the epoch logs {sorted(state.logs)}: "
@@ -176,7 +142,7 @@ class EarlyStopping(_Monitored):
         self.stopped_epoch: int | None = None
 
     def on_epoch_end(self, state: TrainState) -> None:
-        value = _monitored("EarlyStopping", state, self.monitor)
+        value = _monitored_value("EarlyStopping", state, self.monitor)
         if self.improved(value):
             self.best = value
             self.best_epoch = state.logs["epoch"]
@@ -211,6 +177,7 @@ class EarlyStopping(_Monitored):
 
 
 def params_finite(model) -> bool:
+    """Whether every parameter of ``model`` is finite (no NaN or infinity)."""
     return all(bool(np.isfinite(p.data).all()) for p in model.parameters())
 
 
@@ -251,20 +218,18 @@ class ModelCheckpoint(_Monitored):
 
     def on_epoch_end(self, state: TrainState) -> None:
         if self.save_best_only:
-            value = _monitored("ModelCheckpoint", state, self.monitor)
+            value = _monitored_value("ModelCheckpoint", state, self.monitor)
             if not self.improved(value):
                 return
             self.best = value
         if not params_finite(state.model):
             return
-        from .. import io
-        from ..nn import LAYERS
-
         path = self.path.format(**state.logs)
-        if all(LAYERS.get(type(m).__name__) is type(m) for m in state.model.modules()):
-            io.save(state.model, path)
+        built_in = set(LAYERS.values())  # the classes nnumpy.io.save can rebuild; a subclass is not one of them
+        if all(type(m) in built_in for m in state.model.modules()):
+            save(state.model, path)
         else:  # user-defined layers cannot be rebuilt from a file: weights only
-            io.save_state(state.model, path)
+            save_state(state.model, path)
         self.saved.append((state.logs["epoch"], path))
 
     def state_dict(self) -> dict[str, Any]:
@@ -275,8 +240,6 @@ class ModelCheckpoint(_Monitored):
 
 
 def _is_scheduler(obj: Any) -> bool:
-    from ..optim.lr_scheduler import LRScheduler
-
     return isinstance(obj, LRScheduler)
 
 
@@ -305,11 +268,9 @@ class LRSchedulerCallback(Callback):
         self.monitor = monitor
 
     def on_epoch_end(self, state: TrainState) -> None:
-        from ..optim.lr_scheduler import ReduceLROnPlateau
-
         if isinstance(self.scheduler, ReduceLROnPlateau):
             monitor = self.monitor or ("val_loss" if "val_loss" in state.logs else "loss")
-            self.scheduler.step(_monitored("LRSchedulerCallback", state, monitor))
+            self.scheduler.step(_monitored_value("LRSchedulerCallback", state, monitor))
         else:
             self.scheduler.step()
 
@@ -364,13 +325,9 @@ class CSVLogger(Callback):
         self._before: list[dict[str, Any]] = []
 
     def on_train_begin(self, state) -> None:
-        from ._history import History
-
         self._before = History.from_csv(self.path).epochs if self.append and self.path.exists() else []
 
     def on_epoch_end(self, state: TrainState) -> None:
-        from ._history import History
-
         History(self._before + state.history.epochs).to_csv(self.path)
 
 
@@ -400,8 +357,3 @@ def as_callbacks(callbacks, owner: str = "fit") -> list[Callback]:
             )
     return out
 
-
-def report(message: str, verbose: bool) -> None:
-    """Print a training notice to stderr (kept out of stdout's one-line-per-epoch log)."""
-    if verbose:
-        print(message, file=sys.stderr, flush=True)

@@ -14,7 +14,7 @@ from .._atomic import atomic_write_bytes
 __all__ = ["History"]
 
 
-def _cell(value: Any) -> str:
+def _to_cell(value: Any) -> str:
     """CSV text of one value: ``repr`` of a float round-trips exactly; ``None`` is empty."""
     if value is None:
         return ""
@@ -27,8 +27,8 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _parse(text: str) -> Any:
-    """Inverse of :func:`_cell` for the numeric columns fit writes."""
+def _from_cell(text: str) -> Any:
+    """Inverse of :func:`_to_cell` for the numeric columns fit writes."""
     if text == "":
         return None
     try:
@@ -113,7 +113,8 @@ class History:
             raise ValueError(f"History.from_dict expects columns of equal length, got lengths {lengths}.")
         n = next(iter(lengths.values()), 0)
         rows = [
-            {key: _plain(values[i]) for key, values in columns.items() if values[i] is not None} for i in range(n)
+            {key: _python_scalar(values[i]) for key, values in columns.items() if values[i] is not None}
+            for i in range(n)
         ]
         return cls(rows, stop_reason)
 
@@ -127,7 +128,7 @@ class History:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(keys)
         for row in self.epochs:
-            writer.writerow([_cell(row.get(key)) for key in keys])
+            writer.writerow([_to_cell(row.get(key)) for key in keys])
         return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
 
     @classmethod
@@ -145,11 +146,11 @@ class History:
                     f"History.from_csv: line {lineno} of {path} has {len(cells)} cells, expected {len(header)} "
                     f"(header {header})."
                 )
-            out.append({k: v for k, v in zip(header, map(_parse, cells)) if v is not None})
+            out.append({k: v for k, v in zip(header, map(_from_cell, cells)) if v is not None})
         return cls(out)
 
 
-def _plain(value: Any) -> Any:
+def _python_scalar(value: Any) -> Any:
     """NumPy scalars become Python scalars (so rows compare and serialise cleanly)."""
     if hasattr(value, "item") and not isinstance(value, (list, dict)):
         try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int
+from ..nn import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
 
 __all__ = ["accuracy", "confusion_matrix", "Scorer", "METRICS"]
 
@@ -76,7 +77,7 @@ def accuracy(output, target, *, threshold: float = 0.5) -> float:
     if not multi and tgt.size != out.size:
         raise ValueError(f"accuracy expected 0/1 targets of the output's size {out.size}, got shape {tgt.shape}.")
     scorer = Scorer("argmax" if multi else "binary", threshold=float(threshold))
-    correct, counted = scorer.tally([scorer.batch_pred(out)], [tgt])
+    correct, counted = scorer.count_correct([scorer.predictions(out)], [tgt])
     return correct / counted
 
 
@@ -137,18 +138,19 @@ class Scorer:
     @classmethod
     def for_loss(cls, loss_fn, output: np.ndarray, target: np.ndarray) -> "Scorer":
         """Choose the prediction rule from the loss type and one batch (see the module docstring)."""
-        name = type(loss_fn).__name__ if loss_fn is not None else None
         out = np.asarray(output)
         tgt = np.asarray(target)
         multi = out.ndim == 2 and out.shape[1] >= 2
-        if name in ("BCEWithLogitsLoss", "BCELoss"):
-            return cls("binary", 0.0 if name == "BCEWithLogitsLoss" else 0.5)
-        if name in ("CrossEntropyLoss", "NLLLoss"):
+        if isinstance(loss_fn, BCEWithLogitsLoss):
+            return cls("binary", 0.0)
+        if isinstance(loss_fn, BCELoss):
+            return cls("binary", 0.5)
+        if isinstance(loss_fn, (CrossEntropyLoss, NLLLoss)):
             return cls("argmax")
         if multi and (tgt.ndim == 1 or tgt.shape == out.shape):
             return cls("argmax")
         binary_target = tgt.size > 0 and bool(np.all((tgt == 0) | (tgt == 1)))
-        if name is not None:
+        if loss_fn is not None:
             return cls("binary", 0.5) if binary_target and out.size == tgt.size else cls(None)
         # No loss given (evaluate(loss_fn=None)): probabilities if the outputs lie in [0, 1], else logits.
         if binary_target and out.size == tgt.size:
@@ -156,14 +158,14 @@ class Scorer:
             return cls("binary", 0.5 if inside else 0.0)
         return cls(None)
 
-    def batch_pred(self, output: np.ndarray) -> np.ndarray:
-        """The batch's predictions, kept until :meth:`tally` (one arg-max or one comparison per batch)."""
+    def predictions(self, output: np.ndarray) -> np.ndarray:
+        """The batch's predictions, kept until :meth:`count_correct` (one arg-max or one comparison per batch)."""
         if self.kind == "argmax":
             return output.argmax(axis=1)
         return output > self.threshold
 
-    def tally(self, preds: list[np.ndarray], targets: list[np.ndarray]) -> tuple[int, int]:
-        """``(correct, counted)`` over batches collected with :meth:`batch_pred`; empties both lists.
+    def count_correct(self, preds: list[np.ndarray], targets: list[np.ndarray]) -> tuple[int, int]:
+        """``(correct, counted)`` over batches collected with :meth:`predictions`; empties both lists.
 
         Counted are samples for arg-max, elements for binary. Comparing once per
         epoch instead of once per batch keeps fit's per-batch bookkeeping to a
@@ -181,13 +183,13 @@ class Scorer:
             return int(np.count_nonzero(p == t)), t.shape[0]
         return int(np.count_nonzero(p.reshape(t.shape) == (t > 0.5))), t.size
 
-    def predict(self, output: np.ndarray) -> np.ndarray:
+    def predicted_classes(self, output: np.ndarray) -> np.ndarray:
         """Predicted class indices (N,) for the confusion matrix."""
         if self.kind == "argmax":
             return output.argmax(axis=1)
         return (output.reshape(output.shape[0], -1)[:, 0] > self.threshold).astype(np.intp)
 
-    def labels(self, target: np.ndarray) -> np.ndarray:
+    def true_classes(self, target: np.ndarray) -> np.ndarray:
         """True class indices (N,) for the confusion matrix."""
         if target.ndim == 2 and self.kind == "argmax":
             return target.argmax(axis=1)
@@ -196,9 +198,10 @@ class Scorer:
         return target.astype(np.intp)
 
     def num_classes(self, output: np.ndarray) -> int:
+        """C of the confusion matrix: the output's columns for arg-max, 2 for binary."""
         return output.shape[1] if self.kind == "argmax" else 2
 
-    def has_confusion(self, output: np.ndarray, target: np.ndarray) -> bool:
+    def has_confusion_matrix(self, output: np.ndarray, target: np.ndarray) -> bool:
         """Binary confusion only for one output per sample (not multi-label)."""
         if self.kind == "argmax":
             return True

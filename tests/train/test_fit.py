@@ -456,12 +456,91 @@ def test_fit_bad_input_count():
 def test_nonfinite_data_is_found_in_any_block_of_the_check(monkeypatch):
     # The finiteness check runs over blocks of rows (a small temporary, not one byte per
     # element); a NaN in a later block must be reported at its index in the whole array.
-    from nnumpy.train import _fit
+    from nnumpy.train import _checks
 
-    monkeypatch.setattr(_fit, "_FINITE_BLOCK", 6)  # 2 rows of 3 features per block
+    monkeypatch.setattr(_checks, "_FINITE_BLOCK", 6)  # 2 rows of 3 features per block
     X = np.zeros((7, 3), np.float32)
     X[5, 2] = np.inf
     with pytest.raises(ValueError, match=r"train X contains NaN or infinity \(first at index \(5, 2\)\)"):
-        _fit._check_finite("fit", X, "train X")
-    _fit._check_finite("fit", np.zeros((0, 3)), "train X")  # empty: nothing to report
-    _fit._check_finite("fit", X[:5], "train X")
+        _checks.check_finite("fit", X, "train X")
+    _checks.check_finite("fit", np.zeros((0, 3)), "train X")  # empty: nothing to report
+    _checks.check_finite("fit", X[:5], "train X")
+
+
+# --------------------------------------------------------------------------- decided by type, one position
+class _Wrapped(nn.Module):
+    """A user model around a Linear that records the keyword arguments of each backward call."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(2, 2, rng=0)
+        self.kwargs = []
+
+    def forward(self, x):
+        return self.inner(x)
+
+    def backward(self, grad_output, **kwargs):
+        self.kwargs.append(kwargs)
+        return self.inner.backward(grad_output, **kwargs)
+
+
+class _WrappedSkipping(_Wrapped):
+    can_skip_input_grad = True
+
+
+@pytest.mark.parametrize("cls, kwargs", [(_Wrapped, {}), (_WrappedSkipping, {"input_grad": False})])
+def test_fit_skips_the_input_gradient_only_when_the_model_says_it_can(cls, kwargs):
+    model = cls()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    _quiet_fit(model, nn.CrossEntropyLoss(), opt, (XOR_X, XOR_Y), epochs=1, batch_size=2, rng=0)
+    assert model.kwargs == [kwargs, kwargs]  # 4 samples in batches of 2
+
+
+def test_fit_decides_by_loss_class_not_by_class_name():
+    from nnumpy.train._metrics import Scorer
+
+    class LogitsLoss(nn.BCEWithLogitsLoss):  # a subclass keeps the logits threshold
+        pass
+
+    class BCEWithLogitsLoss(nn.MSELoss):  # a look-alike name does not get it
+        pass
+
+    out, y = np.array([[0.2], [-0.3]]), np.array([[1.0], [0.0]])
+    assert Scorer.for_loss(LogitsLoss(), out, y).threshold == 0.0
+    assert Scorer.for_loss(BCEWithLogitsLoss(), out, y).threshold == 0.5
+
+    class Smoothed(nn.CrossEntropyLoss):  # labels are checked for a subclass of CrossEntropyLoss too
+        pass
+
+    model = _mlp(n_out=2)
+    with pytest.raises(ValueError, match="train label 2 is out of range for a model with 2 outputs"):
+        _quiet_fit(model, Smoothed(), optim.SGD(model.parameters(), lr=0.1), (XOR_X, XOR_Y + 1), epochs=1)
+
+
+def test_fit_state_is_the_one_record_of_the_position(tmp_path):
+    seen = []
+
+    class Watch(Callback):
+        def on_batch_end(self, state):
+            seen.append(("batch", state.epoch, state.batch, state.step, state.seen))
+
+        def on_epoch_end(self, state):
+            seen.append(("epoch_end", state.epoch, state.batch, state.step, state.seen))
+
+        def on_train_end(self, state):
+            seen.append(("train_end", state.epoch, state.batch, state.step, state.seen))
+
+    model = _mlp(n_out=2)
+    path = tmp_path / "ckpt.safetensors"
+    _quiet_fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (XOR_X, XOR_Y), epochs=2,
+               batch_size=3, rng=0, callbacks=[Watch()], checkpoint=path)
+    assert seen == [
+        ("batch", 0, 1, 1, 3), ("batch", 0, 2, 2, 4), ("epoch_end", 0, 2, 2, 4),
+        ("batch", 1, 1, 3, 3), ("batch", 1, 2, 4, 4), ("epoch_end", 1, 2, 4, 4),
+        ("train_end", 2, 0, 4, 0),
+    ]
+    from nnumpy import io
+
+    # The checkpoint keeps the interrupted epoch's sums under the keys it always had.
+    partial = io.load_checkpoint(path).extra["fit"]["partial"]
+    assert sorted(partial) == ["batch", "correct", "counted", "elapsed", "loss_sum", "seen"]
