@@ -9,11 +9,14 @@
 - :func:`save_checkpoint` / :func:`load_checkpoint`: model, optimizer,
   scheduler, History, RNG state, epoch and step.
 - :func:`inspect`: what a file holds, without building it.
+- :func:`register` / :func:`unregister`: let ``save``/``load`` handle your own
+  layers (``@register`` on a Module subclass with ``get_config``).
 
 Every write is atomic (temp file in the same directory, fsync, ``os.replace``,
 directory fsync). Every read validates the header before allocating, checks
 sha256 checksums of the tensors and of the metadata, and treats the
-architecture as data checked against ``nnumpy.nn.LAYERS``; any problem is a
+architecture as data checked against ``nnumpy.nn.LAYERS`` and the layers
+registered in the running process; any problem is a
 :class:`nnumpy.ModelFileError` naming the file.
 
 Example:
@@ -32,5 +35,9 @@ Example:
 from ._io._checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from ._io._inspect import inspect
 from ._io._model import load, load_state, save, save_state
+from ._io._registry import register, registered, unregister
 
-__all__ = ["save", "load", "save_state", "load_state", "save_checkpoint", "load_checkpoint", "Checkpoint", "inspect"]
+__all__ = [
+    "save", "load", "save_state", "load_state", "save_checkpoint", "load_checkpoint", "Checkpoint", "inspect",
+    "register", "unregister", "registered",
+]

@@ -3,7 +3,8 @@
 A node is ``{"type": "Linear", "config": {...}}``; a ``Sequential`` node has
 ``"children": [{"name": "0", "type": ...}, ...]``; a layer that takes a
 ``dtype`` argument also records ``"dtype": "float32"``. Loading never imports
-or evaluates anything: ``type`` must be a key of :data:`nnumpy.nn.LAYERS`,
+or evaluates anything: ``type`` must be a key of :data:`nnumpy.nn.LAYERS` or
+a name registered in this process with :func:`nnumpy.io.register` (``_registry.py``),
 ``config`` may name only that class's constructor arguments (``rng`` and
 ``dtype`` excluded) and hold only JSON scalars of the annotated kind, and the
 model is built by calling the allow-listed classes with those arguments.
@@ -21,6 +22,7 @@ from .._constructor import constructor_args
 from ..errors import ModelFileError
 from ..nn import LAYERS, Loss, Module, Sequential
 from ._format import file_error
+from ._registry import known_names, lookup, name_of
 
 __all__ = ["describe", "check", "build", "check_model"]
 
@@ -38,7 +40,7 @@ def _where(prefix: str) -> str:
 
 
 def _layer_list() -> str:
-    return ", ".join(sorted(LAYERS))
+    return ", ".join(known_names())
 
 
 def check_model(model: Any, what: str = "save") -> Module:
@@ -63,11 +65,12 @@ def describe(model: Module, prefix: str = "") -> dict[str, Any]:
         ModelFileError: a module is not one of nnumpy's built-in layers.
     """
     cls = type(model)
-    name = cls.__name__
-    if LAYERS.get(name) is not cls:
+    name = name_of(cls)
+    if name is None:
         raise ModelFileError(
             f"cannot save the architecture of {cls.__qualname__} at {_where(prefix)}: only nnumpy's built-in "
-            f"layers ({_layer_list()}) can be rebuilt from a file. Save the weights with "
+            f"layers and registered ones ({_layer_list()}) can be rebuilt from a file. Register your layer with "
+            "@nnumpy.io.register (it needs get_config() returning its constructor arguments), or save the weights with "
             "nnumpy.io.save_state(model, path) and load them with nnumpy.load_state(model, path) into a model "
             "you build in code (the same applies to load_checkpoint: pass the model object to restore)."
         )
@@ -78,7 +81,8 @@ def describe(model: Module, prefix: str = "") -> dict[str, Any]:
     if constructor_args(cls).takes_dtype:
         node["dtype"] = _layer_dtype(model, prefix)
     children = list(model.named_children())
-    if children or cls is Sequential:
+    # a registered layer's constructor builds its own sub-layers: the file keeps only their tensors
+    if (children and name in LAYERS) or cls is Sequential:
         node["children"] = [
             {"name": child_name, **describe(child, f"{prefix}.{child_name}" if prefix else child_name)}
             for child_name, child in children
@@ -88,8 +92,8 @@ def describe(model: Module, prefix: str = "") -> dict[str, Any]:
 
 def _layer_dtype(module: Module, prefix: str) -> str:
     """The one float dtype of a layer's own tensors (its ``dtype`` attribute when it has none)."""
-    arrays = [p.data for p in module._parameters.values() if p is not None]
-    arrays += [np.asarray(b) for b in module._buffers.values() if b is not None]
+    arrays = [p.data for p in module.parameters() if p is not None]  # sub-layers included (registered layers)
+    arrays += [np.asarray(b) for b in module.buffers()]
     found = {a.dtype.name for a in arrays if a.dtype.kind == "f"}
     if len(found) > 1:
         raise ModelFileError(
@@ -133,13 +137,14 @@ def _check_node(node: Any, path, prefix: str, depth: int, counter: dict[str, int
     if extra:
         raise file_error(path, f"architecture node at {where} has unknown keys {sorted(extra)}")
     type_name = node.get("type")
-    if not isinstance(type_name, str) or type_name not in LAYERS:
+    cls = lookup(type_name) if isinstance(type_name, str) else None
+    if cls is None:
         raise ModelFileError(
             f"unknown layer type {str(type_name)[:80]!r} in model file {path} (at {where}); nnumpy builds only: "
-            f"{_layer_list()}. For a model with your own layers, build it in code and use "
+            f"{_layer_list()}. If it is your own layer, import the code that defines it and decorate the class "
+            "with @nnumpy.io.register before loading; or build the model in code and use "
             "nnumpy.load_state(model, path)."
         )
-    cls = LAYERS[type_name]
     args = constructor_args(cls)
     allowed = args.settable()
     config = node.get("config", {})
@@ -192,7 +197,7 @@ def build(arch: dict[str, Any], path, *, rng=None) -> Module:
 
 
 def _build(node: dict[str, Any], path, prefix: str, rng) -> Module:
-    cls = LAYERS[node["type"]]
+    cls = lookup(node["type"])
     args = constructor_args(cls)
     kwargs = dict(node.get("config", {}))
     if args.takes_dtype:
@@ -207,6 +212,6 @@ def _build(node: dict[str, Any], path, prefix: str, rng) -> Module:
         return Sequential(children)
     try:
         return cls(**kwargs)
-    except (TypeError, ValueError) as err:
+    except Exception as err:  # a registered user layer may raise anything on arguments it refuses
         raise file_error(path, f"invalid arguments for {node['type']} at {_where(prefix)}: {err}") from None
 
