@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import tomllib
 
 import pytest
 
@@ -55,9 +55,10 @@ def test_train_toml_config_and_flag_override(tmp_path, capsys):
     assert len(history) == 1 + 3  # --epochs overrides [train] epochs
     lrs = [float(line.split(",")[history[0].split(",").index("lr")]) for line in history[1:]]
     assert lrs == [0.1, 0.05, 0.025]  # StepLR(step_size=1, gamma=0.5)
-    settings = json.loads((out / "run.json").read_text())["settings"]
-    assert settings["seed"] == 3 and settings["batch_size"] == 16
-    assert settings["loss"] == {"type": "CrossEntropyLoss", "label_smoothing": 0.05}
+    run = tomllib.loads((out / "run.toml").read_text())
+    assert run["train"]["seed"] == 3 and run["train"]["batch_size"] == 16
+    assert run["loss"] == {"type": "CrossEntropyLoss", "label_smoothing": 0.05, "ignore_index": -100,
+                           "reduction": "mean"}
     info = nnumpy.io.inspect(out / "model.safetensors")
     assert [c["type"] for c in info["architecture"]["children"]] == ["Flatten", "Linear", "ReLU", "Dropout", "Linear"]
 

@@ -37,8 +37,12 @@ from ._helpers import IRIS, assert_one_line_error
         (["train", "--seed", "-3"], 2, "seed must be >= 0"),
         (["train", "--limit", "0"], 2, "limit must be >= 1"),
         (["train", "--dataset", "cifar"], 2, "unknown data set 'cifar'"),
-        (["train", "--dataset", "iris"], 2, "has 4: start the layer widths with 4"),
+        (["train", "--dataset", "iris", "--layers", "784-8-3"], 2, "has 4: start the layer widths with 4"),
         (["train", "--dataset", "iris", "--layers", "4-8-2"], 2, "has 3 classes"),
+        (["train", "--layers", "784-100"], 2, "has 100 outputs, but data set 'mnist-sample' has 10 classes"),
+        (["train", "--val-split", "1"], 2, "val_split must be >= 0 and < 1"),
+        (["train", "--val-split", "-0.1"], 2, "val_split must be >= 0 and < 1"),
+        (["train", "--dataset", "iris", "--limit", "1", "--val-split", "0.5"], 2, "leaves none to train on"),
         (["train", "--optimizer", "adam", "--momentum", "0.9"], 2, "Adam has no argument 'momentum'"),
         (["train", "--betas", "0.9"], 2, "expected two floats"),
         (["train", "--dtype", "float16"], 2, "invalid choice: 'float16'"),
@@ -135,7 +139,7 @@ def test_unexpected_exception_is_one_line_internal_error(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise AttributeError("oops")
 
-    monkeypatch.setattr(nnumpy.datasets, "format_available", broken)
+    monkeypatch.setattr(nnumpy.datasets, "available", broken)
     got = main(["datasets"])
     err = capsys.readouterr().err
     assert_one_line_error(got, err, 1)

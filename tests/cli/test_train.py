@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import tomllib
 
 import numpy as np
 import pytest
@@ -15,14 +15,14 @@ from ._helpers import IRIS, MNIST_TINY, tensors
 
 
 def test_train_writes_model_checkpoint_history_and_curves(iris_run):
-    for name in ("model.safetensors", "checkpoint.safetensors", "history.csv", "run.json", "curves.png"):
+    for name in ("model.safetensors", "checkpoint.safetensors", "history.csv", "run.toml", "curves.png"):
         assert (iris_run / name).is_file(), name
     rows = (iris_run / "history.csv").read_text().splitlines()
     assert len(rows) == 1 + 5
     assert rows[0].startswith("epoch,loss,accuracy,val_loss,val_accuracy")
-    settings = json.loads((iris_run / "run.json").read_text())["settings"]
-    assert settings["model"] == {"layers": [4, 16, 3], "activation": "Sigmoid"}
-    assert settings["optimizer"] == {"type": "SGD"}
+    run = tomllib.loads((iris_run / "run.toml").read_text())
+    assert run["model"] == {"layers": [4, 16, 3], "activation": "Sigmoid"}
+    assert run["optimizer"]["type"] == "SGD" and run["optimizer"]["lr"] == 0.5  # the default, written out
     assert (iris_run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -32,7 +32,8 @@ def test_train_prints_progress_chart_accuracy_and_paths(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "model    Flatten -> Linear(4->16) -> Sigmoid -> Linear(16->3)  (131 parameters, float32)" in text
     assert "epoch 3/3" in text
-    assert "loss  (o train, x test" in text and "accuracy  (o train, x test" in text
+    assert "data     iris: 108 train / 12 val / 30 test samples, 4 features, 3 classes" in text
+    assert "loss  (o train, x val" in text and "accuracy  (o train, x val" in text
     assert "test accuracy " in text
     assert str(out / "model.safetensors") in text
     assert f"figure: {out / 'curves.png'}" in text
@@ -50,7 +51,7 @@ def test_train_resume_matches_uninterrupted_run(tmp_path, capsys):
     straight, split = tmp_path / "straight", tmp_path / "split"
     assert main(["train", *IRIS, "--epochs", "4", "--out", str(straight), "--quiet"]) == 0
     assert main(["train", *IRIS, "--epochs", "2", "--out", str(split), "--quiet"]) == 0
-    # run.json next to the checkpoint supplies the data set, layers and optimizer.
+    # run.toml next to the checkpoint supplies the data set, layers and optimizer.
     assert main(["train", "--resume", str(split / "checkpoint.safetensors"), "--epochs", "4", "--no-progress"]) == 0
     assert "resuming at epoch 2" in capsys.readouterr().out
     a, b = tensors(straight / "model.safetensors"), tensors(split / "model.safetensors")
@@ -79,7 +80,8 @@ def test_train_same_seed_same_weights_other_seed_differs(tmp_path, capsys):
 )
 def test_train_optimizer_flags(tmp_path, capsys, extra, optimizer):
     assert main(["train", *IRIS, "--epochs", "1", "--out", str(tmp_path), "--quiet", *extra]) == 0
-    assert json.loads((tmp_path / "run.json").read_text())["settings"]["optimizer"] == optimizer
+    written = tomllib.loads((tmp_path / "run.toml").read_text())["optimizer"]
+    assert {k: written[k] for k in optimizer} == optimizer
 
 
 @pytest.mark.parametrize("loss", ["nll", "mse", "huber"])

@@ -77,7 +77,7 @@ def ascii_chart(title: str, series: Sequence[tuple[str, Sequence[float], str]], 
 
 
 def history_charts(history) -> str:
-    """The loss and accuracy charts of a :class:`~nnumpy.train.History`: train ``o``, test ``x``."""
+    """The loss and accuracy charts of a :class:`~nnumpy.train.History`: train ``o``, validation ``x``."""
     cols = history.keys()
     charts = []
     for key in ("loss", "accuracy"):
@@ -85,6 +85,6 @@ def history_charts(history) -> str:
             continue
         series = [("train", history[key], "o")]
         if f"val_{key}" in cols:
-            series.append(("test", history[f"val_{key}"], "x"))
+            series.append(("val", history[f"val_{key}"], "x"))
         charts.append(ascii_chart(key, series, log=key == "loss"))
     return "\n\n".join(charts)

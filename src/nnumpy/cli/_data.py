@@ -7,7 +7,8 @@ import numpy as np
 from ._config import ONE_HOT_LOSSES, first_width, last_width
 from ._errors import UsageError
 
-__all__ = ["dataset_key", "load_split", "n_features", "check_fit", "targets", "load_model", "model_metadata"]
+__all__ = ["dataset_key", "load_split", "subset", "holdout", "n_features", "check_fit", "targets", "load_model",
+           "model_metadata"]
 
 
 def dataset_key(name: str) -> str:
@@ -22,6 +23,11 @@ def load_split(name: str, split: str, data_dir, limit: int | None, rng: np.rando
     from ..datasets import load
 
     X, y = load(name, split=split, data_dir=data_dir)
+    return subset(X, y, limit, rng)
+
+
+def subset(X: np.ndarray, y: np.ndarray, limit: int | None, rng: np.random.Generator | None):
+    """At most ``limit`` samples of ``(X, y)``: a seeded random subset, kept in file order."""
     if limit is not None and limit < len(X):
         gen = rng if rng is not None else np.random.default_rng(0)
         idx = np.sort(gen.permutation(len(X))[:limit])
@@ -29,27 +35,44 @@ def load_split(name: str, split: str, data_dir, limit: int | None, rng: np.rando
     return X, y
 
 
+def holdout(n: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(train_idx, val_idx)``: a seeded random ``fraction`` of ``range(n)`` held out, both kept in order.
+
+    The held-out part has ``round(fraction * n)`` samples, at least 1 when
+    ``fraction > 0``; ValueError when nothing would be left to train on.
+    """
+    n_val = max(1, round(fraction * n)) if fraction > 0 else 0
+    if n_val >= n:
+        raise ValueError(f"--val-split {fraction} of {n} training samples leaves none to train on; "
+                         "lower --val-split or raise --limit.")
+    picked = np.zeros(n, dtype=bool)
+    picked[rng.permutation(n)[:n_val]] = True
+    return np.flatnonzero(~picked), np.flatnonzero(picked)
+
+
 def n_features(X: np.ndarray) -> int:
     """Values per sample: 784 for (N, 1, 28, 28), 1 for (N,)."""
     return int(np.prod(X.shape[1:])) if X.ndim > 1 else 1
 
 
-def check_fit(model, X: np.ndarray, y: np.ndarray, dataset: str, what: str, *, training: bool) -> None:
-    """The model's input width must equal the data's features, its output width cover the classes.
+def check_fit(model, X: np.ndarray, classes: int, dataset: str, what: str, *, training: bool) -> None:
+    """The model's input width must equal the data's features, its output width the class count.
 
-    ``what`` names the model in the message; ``training`` picks the fix it suggests
-    (change ``--layers`` when training, pick another data set when reading a model file).
+    ``what`` names the model in the message; ``training`` picks the fix it
+    suggests (change ``--layers`` when training, pick another data set when
+    reading a model file) and how strict the output check is: a model to train
+    needs exactly one output per class, a model read from a file at least one
+    (a subset of a data set may lack the last classes).
     """
     features = n_features(X)
     fw = first_width(model)
     if fw is not None and fw != features:
         shape = f" ({'x'.join(map(str, X.shape[1:]))})" if X.ndim > 2 else ""
-        fix = (f"start the layer widths with {features}, e.g. --layers {features}-128-{max(int(y.max()) + 1, 2)}"
+        fix = (f"start the layer widths with {features}, e.g. --layers {features}-128-{max(classes, 2)}"
                if training else "pick the data set the model was trained on")
         raise UsageError(f"{what} reads {fw} features per sample, but data set {dataset!r} has {features}{shape}: {fix}.")
     lw = last_width(model)
-    classes = int(y.max()) + 1 if y.size else 0
-    if lw is not None and lw < classes:
+    if lw is not None and (lw != classes if training else lw < classes):
         fix = f"end the layer widths with {classes}" if training else "pick the data set the model was trained on"
         raise UsageError(f"{what} has {lw} outputs, but data set {dataset!r} has {classes} classes: {fix}.")
 

@@ -66,7 +66,7 @@ def run(args) -> int:
         dt = model_dtype(model)
         loss_fn = C.build_loss({"type": loss_type}, dt)
     X, y = load_split(dataset, args.split, args.data_dir, args.limit, None)
-    check_fit(model, X[:1], y, dataset, str(args.model), training=False)
+    check_fit(model, X[:1], int(y.max()) + 1 if y.size else 0, dataset, str(args.model), training=False)
     T = targets(y, loss_type, C.last_width(model), dt)
     result = evaluate(model, (X.astype(dt, copy=False), T), loss_fn, batch_size=args.batch_size)
     print(f"model     {args.model}")

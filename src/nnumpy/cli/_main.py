@@ -7,6 +7,7 @@ from typing import Sequence
 
 from ._errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, UsageError, one_line, print_error
 from ._argparser import build_parser
+from ._output import quiet_broken_pipe
 
 __all__ = ["main"]
 
@@ -21,9 +22,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "func", None) is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a reader that has gone shows here, not in the interpreter's flush at exit
+        return code
     except SystemExit as e:  # --help and --version
         return e.code if isinstance(e.code, int) else (EXIT_OK if e.code is None else EXIT_USAGE)
+    except BrokenPipeError:  # stdout's reader has gone (nnumpy datasets | head -1): end quietly
+        return quiet_broken_pipe()
     except UsageError as e:
         if debug:
             raise

@@ -14,7 +14,7 @@ MODEL_FILE = "model.safetensors"
 CHECKPOINT_FILE = "checkpoint.safetensors"
 HISTORY_FILE = "history.csv"
 CURVES_FILE = "curves.png"
-RUN_FILE = "run.json"
+RUN_FILE = "run.toml"  # every resolved setting: --config replays the run, --resume reads it
 TRACE_FILE = "trace.txt"
 ANIMATION_FILE = "decision_boundary.gif"
 

@@ -1,41 +1,42 @@
 """The settings of a ``nnumpy train`` run, from four sources.
 
 Precedence, lowest first: the defaults (:data:`._config.DEFAULTS`), the
-``run.json`` next to ``--resume``'s checkpoint, the ``--config`` TOML file,
-the command-line flags. The result is one JSON-able dict (see ``_config``),
-checked once here; the builders check the class names and their arguments.
+``run.toml`` next to ``--resume``'s checkpoint, the ``--config`` TOML file
+(a run's own ``run.toml`` replays it), the command-line flags. The result is
+one dict (see ``_config``), checked once here; the builders check the class
+names and their arguments.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
 from . import _config as C
 from ._data import dataset_key
-from ._errors import one_line
-from ._rundir import RUN_FILE
+from ._runfile import saved_settings, version_note
 
 __all__ = ["resolve_settings"]
 
 
 def resolve_settings(args) -> tuple[dict[str, Any], str | None]:
-    """Defaults < run.json next to --resume < --config TOML < command-line flags. Returns (settings, out).
+    """Defaults < run.toml next to --resume < --config TOML < command-line flags. Returns (settings, out).
 
     A bad value raises ValueError or TypeError (a usage error for the caller).
     """
     s = copy.deepcopy(C.DEFAULTS)
     out = None
     if args.resume is not None:
-        s.update(_saved_settings(Path(args.resume).parent / RUN_FILE, s))
+        s.update(saved_settings(Path(args.resume).parent))
     if args.config is not None:
-        partial = C.parse_config(C.load_toml(args.config), args.config)
+        doc = C.load_toml(args.config)
+        partial = C.parse_config(doc, args.config)
+        version_note(doc, args.config)
         out = partial.pop("out", None)
         s.update(partial)
     flags = {"dataset": args.dataset, "data_dir": args.data_dir, "epochs": args.epochs, "batch_size": args.batch_size,
-             "seed": args.seed, "dtype": args.dtype, "limit": args.limit}
+             "seed": args.seed, "dtype": args.dtype, "limit": args.limit, "val_split": args.val_split}
     s.update({k: v for k, v in flags.items() if v is not None})
     if args.out is not None:
         out = args.out
@@ -45,17 +46,6 @@ def resolve_settings(args) -> tuple[dict[str, Any], str | None]:
     s["dataset"] = dataset_key(s["dataset"])
     C.check_settings(s)
     return s, out
-
-
-def _saved_settings(run_file: Path, defaults: dict[str, Any]) -> dict[str, Any]:
-    """The settings a resumed run was started with (those the defaults know), or {} without a run file."""
-    if not run_file.is_file():
-        return {}
-    try:
-        saved = json.loads(run_file.read_text(encoding="utf-8"))["settings"]
-    except (ValueError, KeyError, TypeError) as e:
-        raise ValueError(f"{run_file} is not a run file written by nnumpy train ({one_line(e)}).") from None
-    return {k: v for k, v in saved.items() if k in defaults}
 
 
 def _model_settings(model: dict[str, Any], args) -> dict[str, Any]:
@@ -69,7 +59,8 @@ def _model_settings(model: dict[str, Any], args) -> dict[str, Any]:
             raise ValueError("--activation applies to a width spec (--layers 784-128-10), not to the config's list of layer tables.")
         model = {**model, "activation": args.activation}
     if C.is_widths(model.get("layers")):
-        model["layers"] = C.parse_widths(model["layers"], "model layers")
+        if model["layers"] is not None:  # None: the data set's widths, filled in when the data is loaded
+            model["layers"] = C.parse_widths(model["layers"], "model layers")
         model["activation"] = C.activation_name(model.get("activation") or "sigmoid")
     return model
 

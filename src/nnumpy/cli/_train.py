@@ -1,9 +1,15 @@
 """``nnumpy train``: build a model from the settings, fit it, and write the run directory.
 
 The steps of :func:`run`, in order: resolve the settings (``_settings``), load
-the checkpoint to resume, build model, loss, optimizer and scheduler, load and
-check the data, print the header, fit, save the model, history and plots, print
-the charts and the summary.
+the checkpoint to resume, load the data and hold out the validation part of the
+training split, build model, loss, optimizer and scheduler, write run.toml,
+print the header, fit (selecting on the validation part), save the model,
+history and plots, evaluate the test split once and print the charts and the
+summary.
+
+Standard output may close before the run ends (``nnumpy train | head -3``):
+the run then goes on without printing and writes all its files, since they,
+not the lines on the screen, are what a run is for (``_output``).
 """
 
 from __future__ import annotations
@@ -18,14 +24,15 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._inspect import model_dtype
-from .._version import __version__
 from . import _config as C
 from ._chart import history_charts
-from ._data import check_fit, load_split, n_features, targets
+from ._data import check_fit, holdout, n_features, subset, targets
 from ._errors import EXIT_OK, UsageError, note, usage_errors
+from ._output import survive_closed_stdout
 from ._plots import BoundarySnapshots, has_matplotlib, write_plots
 from ._rundir import (CHECKPOINT_FILE, CURVES_FILE, HISTORY_FILE, MODEL_FILE, RUN_FILE, TRACE_FILE, default_out,
-                      write_json, write_text)
+                      write_text)
+from ._runfile import dumps_toml, run_document
 from ._settings import resolve_settings
 
 __all__ = ["add_parser", "run"]
@@ -46,16 +53,23 @@ def add_parser(sub, parents: list[argparse.ArgumentParser]) -> None:
     t = sub.add_parser(
         "train", parents=parents, help="train a model (default: the seed MLP on mnist-sample)",
         description="Train a classifier. Defaults: mnist-sample, --layers 784-512-256-10, --activation sigmoid, "
-                    "cross-entropy, SGD lr 0.5, batch 32, 30 epochs (about 96% test accuracy), seed 0, float32. "
-                    "Precedence: defaults < run.json of --resume < --config TOML < flags.",
+                    "cross-entropy, SGD lr 0.5, batch 32, 30 epochs (about 96% test accuracy), seed 0, float32, "
+                    "10% of the training split held out for validation. Without --layers the first and last "
+                    "widths come from the data set. Every run writes run.toml: --config RUN/run.toml replays it. "
+                    "Precedence: defaults < run.toml of --resume < --config TOML < flags.",
     )
     g = t.add_argument_group("data")
     g.add_argument("--dataset", help="data set name (see 'nnumpy datasets'; default mnist-sample)")
     g.add_argument("--data-dir", help="where to look for (and download) mnist / fashion-mnist")
     g.add_argument("--limit", type=int, help="use at most N samples of each split (a seeded random subset)")
+    g.add_argument("--val-split", type=float, metavar="FRACTION",
+                   help="share of the training split held out to validate (and select) on each epoch; the test "
+                        "split is evaluated once, at the end (default 0.1; 0: no validation)")
     g = t.add_argument_group("model")
-    g.add_argument("--config", help="TOML file with [train], [model], [loss], [optimizer], [scheduler]")
-    g.add_argument("--layers", help="layer widths, input to output, e.g. 784-512-256-10")
+    g.add_argument("--config", help="TOML file with [train], [model], [loss], [optimizer], [scheduler]; "
+                                     "a run's run.toml replays it")
+    g.add_argument("--layers", help="layer widths, input to output, e.g. 784-512-256-10 (default: the data set's "
+                                    "features, 512, 256, its classes)")
     g.add_argument("--activation", help="hidden activation: sigmoid (default), relu, tanh, leaky-relu, elu, gelu, softplus")
     g.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
     g = t.add_argument_group("optimization")
@@ -96,34 +110,40 @@ def run(args) -> int:
     """Train as ``args`` say; return the exit status."""
     with usage_errors():
         s, out_opt = resolve_settings(args)
-    init_ss, shuffle_ss, limit_ss = np.random.SeedSequence(s["seed"]).spawn(3)
+    init_ss, shuffle_ss, limit_ss, val_ss = np.random.SeedSequence(s["seed"]).spawn(4)
     ckpt = _checkpoint_to_resume(args, s["epochs"])
+    data = _load_data(s, np.random.default_rng(limit_ss), np.random.default_rng(val_ss))
+    s["model"] = C.fill_widths(s["model"], data.features, data.classes)
     model, loss_fn, optimizer, scheduler, dt = _build(s, ckpt, np.random.default_rng(init_ss))
-    train, test, width = _load_data(s, model, dt, np.random.default_rng(limit_ss))
+    check_fit(model, data.train[0][:1], data.classes, s["dataset"], "the model", training=True)
+    train, val, test = (_split(part, s["loss"]["type"], C.last_width(model), dt) for part in data.parts)
     out = _out_dir(args, out_opt, s["dataset"])
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / RUN_FILE, {"nnumpy_version": __version__, "settings": s})
+    sizes = {"train_samples": len(train.X), "val_samples": len(val.X) if val else 0, "test_samples": len(test.X),
+             "features": data.features, "classes": data.classes}
+    write_text(out / RUN_FILE, dumps_toml(run_document(s, sizes)))
     verbose = not args.quiet
-    if verbose:
-        _print_header(s, model, train, test, out, ckpt, dt)
-    callbacks = [scheduler] if scheduler is not None else []
-    snapshots = None
-    if args.plots and train.X.ndim == 2 and n_features(train.X) == 2 and has_matplotlib():
-        snapshots = BoundarySnapshots(model, s["epochs"], ckpt.epoch if ckpt is not None else 0)
-        callbacks.append(snapshots)
-    written: list[Path] = []
-    t0 = time.perf_counter()
-    if args.trace:
-        _trace_first_batch(model, loss_fn, train, s["batch_size"], out, written)
-    history = _fit(model, loss_fn, optimizer, train, test, s, args, callbacks, out / CHECKPOINT_FILE,
-                   np.random.default_rng(shuffle_ss))
-    train_time = time.perf_counter() - t0
-    _save(model, history, s, train, width, out, written)
-    from ..train import evaluate
+    with survive_closed_stdout():
+        if verbose:
+            _print_header(s, model, sizes, out, ckpt, dt)
+        callbacks = [scheduler] if scheduler is not None else []
+        snapshots = None
+        if args.plots and train.X.ndim == 2 and n_features(train.X) == 2 and has_matplotlib():
+            snapshots = BoundarySnapshots(model, s["epochs"], ckpt.epoch if ckpt is not None else 0)
+            callbacks.append(snapshots)
+        written: list[Path] = []
+        t0 = time.perf_counter()
+        if args.trace:
+            _trace_first_batch(model, loss_fn, train, s["batch_size"], out, written)
+        history = _fit(model, loss_fn, optimizer, train, val, s, args, callbacks, out / CHECKPOINT_FILE,
+                       np.random.default_rng(shuffle_ss))
+        train_time = time.perf_counter() - t0
+        _save(model, history, s, train, data.classes, out, written)
+        from ..train import evaluate
 
-    result = evaluate(model, (test.X, test.T), loss_fn, batch_size=256)
-    write_plots(history, model, loss_fn, result, test.X, test.y, test.T, out, args.plots, written, snapshots)
-    _report(history, result, train_time, written, out, verbose)
+        result = evaluate(model, (test.X, test.T), loss_fn, batch_size=256)  # the test split, once
+        write_plots(history, model, loss_fn, result, test.X, test.y, test.T, out, args.plots, written, snapshots)
+        _report(history, result, train_time, written, out, verbose)
     return EXIT_OK
 
 
@@ -162,17 +182,43 @@ def _build(s: dict[str, Any], ckpt, rng: np.random.Generator):
     return model, loss_fn, optimizer, scheduler, dt
 
 
-def _load_data(s: dict[str, Any], model, dt: np.dtype, rng: np.random.Generator) -> tuple[_Split, _Split, int | None]:
-    """``(train, test, width)``: both splits checked against the model; width is its output count."""
-    X, y = load_split(s["dataset"], "train", s["data_dir"], s["limit"], rng)
-    Xt, yt = load_split(s["dataset"], "test", s["data_dir"], s["limit"], rng)
-    check_fit(model, np.concatenate([X[:1], Xt[:1]]), np.concatenate([y, yt]), s["dataset"], "the model",
-              training=True)
-    width = C.last_width(model)
-    loss_type = s["loss"]["type"]
-    train = _Split(X.astype(dt, copy=False), y, targets(y, loss_type, width, dt))
-    test = _Split(Xt.astype(dt, copy=False), yt, targets(yt, loss_type, width, dt))
-    return train, test, width
+class _Data(NamedTuple):
+    """The arrays of a run: ``(X, y)`` of the train, validation (None without) and test parts."""
+
+    train: tuple[np.ndarray, np.ndarray]
+    val: tuple[np.ndarray, np.ndarray] | None
+    test: tuple[np.ndarray, np.ndarray]
+    features: int
+    classes: int  # of the whole data set, so a --limit subset that lacks a class still gets its output
+
+    @property
+    def parts(self) -> tuple:
+        return self.train, self.val, self.test
+
+
+def _load_data(s: dict[str, Any], limit_rng: np.random.Generator, val_rng: np.random.Generator) -> _Data:
+    """Both splits (capped by --limit), and the --val-split share of the training split held out."""
+    from ..datasets import load
+
+    X, y = load(s["dataset"], split="train", data_dir=s["data_dir"])
+    Xt, yt = load(s["dataset"], split="test", data_dir=s["data_dir"])
+    classes = int(max(y.max(initial=0), yt.max(initial=0))) + 1
+    X, y = subset(X, y, s["limit"], limit_rng)
+    Xt, yt = subset(Xt, yt, s["limit"], limit_rng)
+    val = None
+    if s["val_split"] > 0:
+        with usage_errors():
+            keep, held = holdout(len(X), s["val_split"], val_rng)
+        (X, y), val = (X[keep], y[keep]), (X[held], y[held])
+    return _Data((X, y), val, (Xt, yt), n_features(X), classes)
+
+
+def _split(part: tuple[np.ndarray, np.ndarray] | None, loss_type: str, width: int | None, dt: np.dtype) -> _Split | None:
+    """One part of the data ready for ``fit``: inputs in the run's dtype, targets for the loss."""
+    if part is None:
+        return None
+    X, y = part
+    return _Split(X.astype(dt, copy=False), y, targets(y, loss_type, width, dt))
 
 
 def _out_dir(args, out_opt: str | None, dataset: str) -> Path:
@@ -197,13 +243,14 @@ def _model_summary(model) -> str:
     return " -> ".join(parts) if parts else type(model).__name__
 
 
-def _print_header(s: dict[str, Any], model, train: _Split, test: _Split, out: Path, ckpt, dt: np.dtype) -> None:
+def _print_header(s: dict[str, Any], model, sizes: dict[str, int], out: Path, ckpt, dt: np.dtype) -> None:
     """The four lines before training: data, model, training settings, output directory."""
     n_params = sum(p.size for p in model.parameters())
     opt_name, opt_kwargs = C.optimizer_kwargs(s["optimizer"])
     opt_text = ", ".join(f"{k}={v}" for k, v in opt_kwargs.items())
-    print(f"data     {s['dataset']}: {len(train.X):,} train / {len(test.X):,} test samples, "
-          f"{n_features(train.X)} features, {int(max(train.y.max(), test.y.max())) + 1} classes")
+    val = f"{sizes['val_samples']:,} val / " if sizes["val_samples"] else "no val / "
+    print(f"data     {s['dataset']}: {sizes['train_samples']:,} train / {val}{sizes['test_samples']:,} test samples, "
+          f"{sizes['features']} features, {sizes['classes']} classes")
     print(f"model    {_model_summary(model)}  ({n_params:,} parameters, {dt.name})")
     print(f"train    {s['loss']['type']}, {opt_name}({opt_text}), batch {s['batch_size']}, "
           f"epochs {s['epochs']}, seed {s['seed']}" + (f", resuming at epoch {ckpt.epoch}" if ckpt else ""))
@@ -228,15 +275,15 @@ def _trace_first_batch(model, loss_fn, train: _Split, batch_size: int, out: Path
     written.append(out / TRACE_FILE)
 
 
-def _fit(model, loss_fn, optimizer, train: _Split, test: _Split, s: dict[str, Any], args, callbacks: list,
+def _fit(model, loss_fn, optimizer, train: _Split, val: _Split | None, s: dict[str, Any], args, callbacks: list,
          checkpoint: Path, rng: np.random.Generator):
-    """``nnumpy.train.fit`` with a checkpoint every epoch; Ctrl-C after one says how to resume."""
+    """``nnumpy.train.fit`` validating on ``val``, with a checkpoint every epoch; Ctrl-C after one says how to resume."""
     from ..train import fit
 
     try:
         return fit(
             model, loss_fn, optimizer, (train.X, train.T), epochs=s["epochs"], batch_size=s["batch_size"],
-            val=(test.X, test.T), callbacks=callbacks, rng=rng, progress=not args.no_progress,
+            val=None if val is None else (val.X, val.T), callbacks=callbacks, rng=rng, progress=not args.no_progress,
             verbose=not args.quiet, checkpoint=checkpoint, resume=args.resume,
         )
     except KeyboardInterrupt:
@@ -247,15 +294,14 @@ def _fit(model, loss_fn, optimizer, train: _Split, test: _Split, s: dict[str, An
         raise
 
 
-def _save(model, history, s: dict[str, Any], train: _Split, width: int | None, out: Path,
-          written: list[Path]) -> None:
+def _save(model, history, s: dict[str, Any], train: _Split, classes: int, out: Path, written: list[Path]) -> None:
     """The model (with the data set, input shape and class count as metadata) and history.csv."""
     from ..io import save
 
     model_path = save(model, out / MODEL_FILE, metadata={
         "dataset": s["dataset"],
         "input_shape": json.dumps(list(train.X.shape[1:])),
-        "classes": str(width if width is not None else int(train.y.max()) + 1),
+        "classes": str(classes),
     })
     written.append(Path(model_path))
     if (out / CHECKPOINT_FILE).exists():
