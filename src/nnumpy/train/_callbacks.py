@@ -81,7 +81,7 @@ def _monitored_value(owner: str, state: TrainState, monitor: str) -> float:
     if monitor not in state.logs:
         raise ValueError(
             f"{owner} monitors {monitor!r}, which is not in the epoch logs {sorted(state.logs)}: "
-            "pass val=... to fit for the 'val_*' entries, or monitor one of those."
+            "pass validation_split=... or val=... to fit for the 'val_*' entries, or monitor one of those."
         )
     return float(state.logs[monitor])
 

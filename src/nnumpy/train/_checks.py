@@ -12,11 +12,11 @@ from .._validation import param_error
 from ..data import DataLoader, TensorDataset
 from ..nn import CrossEntropyLoss, Module, NLLLoss
 from ._callbacks import Callback, LRSchedulerCallback
-from ._metrics import METRICS
+from ._metrics import MetricSpec
 
 __all__ = [
     "check_model", "check_loss", "check_optimizer", "check_metrics", "checkpoint_steps", "find_scheduler",
-    "check_monitors_have_val", "check_finite", "check_labels", "make_loader",
+    "check_monitors_have_val", "check_finite", "check_labels", "make_loader", "check_class_names", "check_pair",
 ]
 
 
@@ -51,17 +51,27 @@ def check_optimizer(owner: str, optimizer):
     return optimizer
 
 
-def check_metrics(owner: str, metrics) -> tuple[str, ...]:
+def check_metrics(owner: str, metrics) -> MetricSpec:
     if isinstance(metrics, str):
         metrics = (metrics,)
     try:
         names = tuple(metrics)
     except TypeError:
-        expected = "a sequence of metric names such as ('accuracy',)"
+        expected = "a sequence of metric names such as ('accuracy', 'f1')"
         raise param_error(owner, "metrics", expected, metrics, TypeError) from None
-    for name in names:
-        if name not in METRICS:
-            raise ValueError(f"{owner}: unknown metric {name!r}; available metrics: {list(METRICS)}.")
+    return MetricSpec.parse(owner, names)
+
+
+def check_class_names(owner: str, class_names) -> list[str] | None:
+    """``None`` or a list of str, one per class."""
+    if class_names is None:
+        return None
+    if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
+        raise param_error(owner, "class_names", "None or a list of str (one per class)", class_names, TypeError)
+    names = list(class_names)
+    if not names or not all(isinstance(n, str) for n in names):
+        raise param_error(owner, "class_names", "None or a non-empty list of str (one per class)", class_names,
+                          TypeError if names else ValueError)
     return names
 
 
@@ -109,7 +119,7 @@ def check_monitors_have_val(callbacks: list[Callback]) -> None:
         if isinstance(monitor, str) and monitor.startswith("val_") and getattr(cb, "save_best_only", True):
             raise ValueError(
                 f"{type(cb).__name__} monitors {monitor!r}, but fit has no validation data: "
-                f"pass val=(X_val, y_val) or monitor {monitor[4:]!r}."
+                f"pass validation_split=0.1 (or val=(X_val, y_val)) or monitor {monitor[4:]!r}."
             )
 
 
@@ -134,7 +144,7 @@ def check_finite(owner: str, arr: np.ndarray, label: str) -> None:
             )
 
 
-def _check_pair(owner: str, data, label: str) -> tuple[np.ndarray, np.ndarray]:
+def check_pair(owner: str, data, label: str) -> tuple[np.ndarray, np.ndarray]:
     """Check an ``(X, y)`` pair: numeric, same length, non-empty, finite."""
     if len(data) != 2:
         raise ValueError(
@@ -162,7 +172,7 @@ def make_loader(owner: str, data, label: str, batch_size: int, shuffle: bool, rn
     if isinstance(data, DataLoader):
         return data
     if isinstance(data, (tuple, list)):
-        X, y = _check_pair(owner, data, label)
+        X, y = check_pair(owner, data, label)
         return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=shuffle, rng=rng)
     raise TypeError(
         f"{owner}: {label} must be an (X, y) tuple or an nnumpy.data.DataLoader, got {type(data).__name__}."

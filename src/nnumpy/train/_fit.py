@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 from typing import Any, Sequence
 
+import numpy as np
+
 from .._random import as_generator
-from .._validation import check_bool, check_int
-from ..data import DataLoader
+from .._validation import check_bool, check_float, check_int
+from ..data import DataLoader, TensorDataset
 from ._callbacks import as_callbacks
 from ._checks import (
     check_loss,
@@ -14,6 +18,7 @@ from ._checks import (
     check_model,
     check_monitors_have_val,
     check_optimizer,
+    check_pair,
     checkpoint_steps,
     find_scheduler,
     make_loader,
@@ -25,8 +30,48 @@ from ._state import TrainState
 __all__ = ["fit"]
 
 
-def _train_loader(owner: str, train, batch_size: int, rng) -> DataLoader:
+def _hold_out(owner: str, train, validation_split, val, gen: np.random.Generator):
+    """Split ``validation_split`` of the ``(X, y)`` pair ``train`` off as validation data.
+
+    The held-out samples are a random subset drawn from ``gen`` (fit's ``rng``),
+    once, before any shuffling: a random subset rather than the last fraction,
+    because data sets stored class by class (iris) would otherwise validate on
+    one class only. Both parts keep the original order. Returns the training
+    pair, the validation pair and a record of the split that a checkpoint keeps
+    (a resumed run must hold out the same samples).
+    """
+    split = check_float(owner, "validation_split", validation_split, gt=0, lt=1)
+    if val is not None:
+        raise ValueError(
+            f"{owner}: pass either val=(X_val, y_val) or validation_split={split!r}, not both "
+            "(validation_split holds out part of the training data; val= brings its own)."
+        )
+    if isinstance(train, DataLoader):
+        raise TypeError(
+            f"{owner}: validation_split holds out part of (X, y) arrays; with a DataLoader as training data "
+            "pass val=DataLoader(...) of the validation data instead."
+        )
+    if not isinstance(train, (tuple, list)):
+        raise TypeError(f"{owner}: train must be an (X, y) tuple or an nnumpy.data.DataLoader, got {type(train).__name__}.")
+    X, y = check_pair(owner, train, "train")
+    n = X.shape[0]
+    n_val = math.ceil(split * n)  # scikit-learn's train_test_split rounds the test part up too
+    if n_val >= n:
+        raise ValueError(
+            f"{owner}: validation_split={split!r} of {n} samples holds out {n_val}, leaving nothing to train on: "
+            "use a smaller fraction or more data."
+        )
+    order = gen.permutation(n)
+    val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+    record = {"validation_split": split, "samples": n, "held_out": n_val,
+              "digest": hashlib.sha256(val_idx.astype(np.int64).tobytes()).hexdigest()}
+    return (X[train_idx], y[train_idx]), (X[val_idx], y[val_idx]), record
+
+
+def _train_loader(owner: str, train, batch_size: int, rng, checked: bool = False) -> DataLoader:
     """``train`` itself when it is a DataLoader (which brings its own rng), else a shuffling one seeded by ``rng``."""
+    if checked:  # arrays already checked by _hold_out
+        return DataLoader(TensorDataset(*train), batch_size=batch_size, shuffle=True, rng=rng)
     if not isinstance(train, DataLoader):
         return make_loader(owner, train, "train", batch_size, True, as_generator(rng, owner))
     if rng is not None:
@@ -37,14 +82,15 @@ def _train_loader(owner: str, train, batch_size: int, rng) -> DataLoader:
     return train
 
 
-def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, val=None,
+def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, val=None, validation_split=None,
         metrics: Sequence[str] = ("accuracy",), callbacks: Sequence[Any] = (), rng=None, progress: bool = True,
         verbose: bool = True, checkpoint=None, checkpoint_every: str | int = "epoch", resume=None) -> History:
     """Train ``model`` by mini-batch gradient descent: per batch θ ← step(θ, ∂loss/∂θ).
 
     Each epoch visits the training set once in a fresh random order (batch by
     batch: zero_grad, forward, loss, backward, optimizer step), then evaluates
-    on ``val`` in eval mode, records one :class:`History` row (``loss``,
+    the validation data (``val``, or the part ``validation_split`` held out) in
+    eval mode, records one :class:`History` row (``loss``,
     metrics, ``val_*``, ``lr`` of the first parameter group during the epoch,
     ``time`` in seconds), calls the callbacks and prints one line such as
     ``epoch 3/10  loss 0.2314  acc 0.9312  val_loss 0.2511  val_acc 0.9270  lr 0.5  4.1s``.
@@ -65,14 +111,26 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
         batch_size: samples per batch for ``(X, y)`` data, >= 1. Default: ``32``.
         val: validation ``(X, y)`` (evaluated in batches of ``max(batch_size, 256)``)
             or ``DataLoader``, or ``None``. Default: ``None``.
-        metrics: metric names; ``'accuracy'`` is the only one and is left out
-            for single-output regression. Default: ``('accuracy',)``.
+        validation_split: hold out this fraction of the ``(X, y)`` training
+            data (rounded up to whole samples) as validation data instead of
+            passing ``val``: a random subset drawn once from ``rng``, before
+            any shuffling, so the same seed holds out the same samples (a
+            resumed run checks that it does). Keep the test set for the end.
+            A float in (0, 1), or ``None``. Default: ``None``.
+        metrics: metric names: ``'accuracy'``, ``'top<k>_accuracy'`` (e.g.
+            ``'top5_accuracy'``), ``'precision'``, ``'recall'``, ``'f1'``
+            (macro averages, equal to scikit-learn's). Each becomes a History
+            column, and a ``val_`` one with validation data; a metric the
+            outputs do not allow (regression) is left out. Default: ``('accuracy',)``.
         callbacks: ``Callback`` objects and/or schedulers from
             ``nnumpy.optim.lr_scheduler`` (stepped once per epoch). Default: ``()``.
         rng: seed or Generator for the shuffling of ``(X, y)`` data (a
-            ``DataLoader`` brings its own). Default: ``None`` (not reproducible).
-        progress: show a tqdm bar per epoch when stderr is a terminal and tqdm
-            is installed. Default: ``True``.
+            ``DataLoader`` brings its own) and for ``validation_split``.
+            Default: ``None`` (not reproducible).
+        progress: show a progress bar per epoch when tqdm is installed: the
+            notebook widget under a Jupyter kernel (with ipywidgets), the
+            terminal bar when stderr is a terminal, nothing otherwise (logs,
+            pipes). ``False``: never. Default: ``True``.
         verbose: print the per-epoch line (stdout) and notices (stderr). Default: ``True``.
         checkpoint: path kept as the latest checkpoint (``nnumpy.io`` format,
             written atomically), or ``None``. Default: ``None``.
@@ -106,17 +164,24 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
     check_optimizer(owner, optimizer)
     epochs = check_int(owner, "epochs", epochs, ge=0)
     batch_size = check_int(owner, "batch_size", batch_size, ge=1)
-    metric_names = check_metrics(owner, metrics)
+    spec = check_metrics(owner, metrics)
     progress = check_bool(owner, "progress", progress)
     verbose = check_bool(owner, "verbose", verbose)
     steps_between = checkpoint_steps(owner, checkpoint, checkpoint_every, resume)
     callbacks = as_callbacks(callbacks, owner)
     scheduler = find_scheduler(owner, callbacks, optimizer, needed=checkpoint is not None or resume is not None)
-    if val is None:
+    if val is None and validation_split is None:
         check_monitors_have_val(callbacks)
-    train_loader = _train_loader(owner, train, batch_size, rng)
-    val_loader = None if val is None else make_loader(owner, val, "val", max(batch_size, 256), False, 0)
+    record = None
+    if validation_split is not None:
+        gen = as_generator(rng, owner)
+        train, val, record = _hold_out(owner, train, validation_split, val, gen)
+        train_loader = _train_loader(owner, train, batch_size, gen, checked=True)
+        val_loader = DataLoader(TensorDataset(*val), batch_size=max(batch_size, 256))
+    else:
+        train_loader = _train_loader(owner, train, batch_size, rng)
+        val_loader = None if val is None else make_loader(owner, val, "val", max(batch_size, 256), False, 0)
     state = TrainState(model, optimizer, loss_fn, History(), epochs)
-    loop = FitLoop(state, train_loader, val_loader, callbacks, scheduler, want_accuracy="accuracy" in metric_names,
-                   progress=progress, verbose=verbose, checkpoint=checkpoint, checkpoint_steps=steps_between)
+    loop = FitLoop(state, train_loader, val_loader, callbacks, scheduler, spec=spec, progress=progress,
+                   verbose=verbose, checkpoint=checkpoint, checkpoint_steps=steps_between, validation=record)
     return loop.run(resume)

@@ -31,7 +31,7 @@ from ._callbacks import Callback, TerminateOnNaN, params_finite
 from ._checks import check_labels
 from ._evaluate import evaluation_pass, preserved_modes
 from ._history import History, format_row
-from ._metrics import Scorer
+from ._metrics import MetricSpec, Scorer, metric_values
 from ._progress import make_bar
 from ._state import TrainState
 
@@ -63,6 +63,13 @@ def _lr(optimizer) -> float:
     return float(groups[0]["lr"]) if groups and "lr" in groups[0] else float("nan")
 
 
+def _held_out_text(record: dict | None) -> str:
+    if record is None:
+        return "no validation_split"
+    return (f"validation_split={record['validation_split']!r} ({record['held_out']} of {record['samples']} samples, "
+            f"digest {record['digest'][:12]})")
+
+
 def _report(message: str, verbose: bool) -> None:
     """Print a training notice to stderr (kept out of stdout's one-line-per-epoch log)."""
     if verbose:
@@ -75,14 +82,17 @@ class FitLoop:
     owner = "fit"
 
     def __init__(self, state: TrainState, train_loader, val_loader, callbacks: list[Callback], scheduler, *,
-                 want_accuracy: bool, progress: bool, verbose: bool, checkpoint, checkpoint_steps: int) -> None:
+                 spec: MetricSpec, progress: bool, verbose: bool, checkpoint, checkpoint_steps: int,
+                 validation: dict | None = None) -> None:
         self.state = state
         self.train_loader, self.val_loader = train_loader, val_loader
         self.callbacks, self.scheduler = callbacks, scheduler
         self.progress, self.verbose = progress, verbose
         self.checkpoint = checkpoint
         self.checkpoint_steps = checkpoint_steps  # optimizer steps between checkpoints; 0: one per epoch
-        self.scorer: Scorer | None = None if want_accuracy else Scorer(None)  # chosen on the first batch
+        self.spec = spec
+        self.validation = validation  # how validation_split held data out, checked on resume; None without it
+        self.scorer: Scorer | None = None if any(spec) else Scorer(None)  # chosen on the first batch
         self.backward = _training_backward(state.model)
         self.random_modules = _random_modules(state.model)
         self.nan_callbacks = [cb for cb in callbacks if isinstance(cb, TerminateOnNaN)]
@@ -153,9 +163,7 @@ class FitLoop:
 
         def sync() -> None:
             if preds:
-                correct, counted = scorer.count_correct(preds, targets)
-                state.correct += correct
-                state.counted += counted
+                state.add_counts(scorer.count(preds, targets))
             state.loss_sum, state.seen, state.batch, state.step = loss_sum, seen, batch, steps
 
         for xb, yb in batches:
@@ -174,9 +182,9 @@ class FitLoop:
             loss_sum += loss * n
             seen += n
             if scorer is None:
-                scorer = self.scorer = Scorer.for_loss(loss_fn, out, yb)
+                scorer = self.scorer = Scorer.for_loss(loss_fn, out, yb, self.spec)
             if scorer.kind is not None:
-                preds.append(scorer.predictions(out))
+                preds.append(scorer.predictions(out, yb))
                 targets.append(yb)
             batch += 1
             steps += 1
@@ -218,13 +226,12 @@ class FitLoop:
         """The finished epoch's History row, validation included."""
         state = self.state
         row: dict[str, Any] = {"epoch": state.epoch + 1, "loss": state.loss_sum / state.seen}
-        if state.counted:
-            row["accuracy"] = state.correct / state.counted
+        row.update(metric_values(self.spec, state.counts()))
         if self.val_loader is not None:
-            val = evaluation_pass(state.model, self.val_loader, state.loss_fn, self.scorer, confusion=False)
+            val = evaluation_pass(state.model, self.val_loader, state.loss_fn, self.scorer, self.spec, confusion=False)
             row["val_loss"] = val.loss_sum / val.seen
-            if state.counted and val.counted:
-                row["val_accuracy"] = val.correct / val.counted
+            if state.counted:
+                row.update({f"val_{k}": v for k, v in metric_values(self.spec, val.counts).items()})
         row["lr"] = self.lr
         row["time"] = state.elapsed
         return row
@@ -266,6 +273,7 @@ class FitLoop:
                 "format": CHECKPOINT_FORMAT,
                 "epochs": state.epochs,
                 "partial": state.epoch_sums(),
+                "validation": self.validation,
                 # The class name is the key that brings a callback's counters back to one of its class.
                 "callbacks": [{"type": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks],
             }
@@ -297,6 +305,12 @@ class FitLoop:
             if name not in saved_rngs:
                 raise ValueError(f"{owner}: {path} holds no RNG state for module {name!r} ({type(m).__name__}).")
             m.rng.bit_generator.state = saved_rngs[name]
+        if extra.get("validation") != self.validation:
+            raise ValueError(
+                f"{owner}: {path} was written by a run that held out {_held_out_text(extra.get('validation'))}, "
+                f"but this call holds out {_held_out_text(self.validation)}: resume with the same training data, "
+                "validation_split and rng (an int seed: rng=None draws other samples)."
+            )
         self.restore_callbacks(extra.get("callbacks", []))
         state.epoch, state.step = int(ckpt.epoch), int(ckpt.step)
         state.load_epoch_sums(extra["partial"])

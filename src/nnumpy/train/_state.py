@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ._metrics import Counts
+
 __all__ = ["TrainState"]
 
 
@@ -26,6 +30,9 @@ class TrainState:
             its number of samples.
         correct, counted: the current epoch's correct predictions and
             predictions counted (0 when there is no accuracy).
+        confusion: the current epoch's confusion matrix (``None`` unless
+            precision, recall or F1 is asked for).
+        topk: the current epoch's top-k hits, one count per k of the metrics.
         elapsed: seconds of training in the current epoch.
         loss: the last batch's loss (a float).
         logs: the last finished epoch's row (``{'epoch', 'loss', ..., 'lr', 'time'}``).
@@ -57,6 +64,16 @@ class TrainState:
         self.correct = 0
         self.counted = 0
         self.elapsed = 0.0
+        self.confusion: np.ndarray | None = None
+        self.topk: tuple[int, ...] = ()
+
+    def add_counts(self, counts: Counts) -> None:
+        """Add one sync's :class:`Counts` to the epoch's sums."""
+        self.correct, self.counted, self.confusion, self.topk = self.counts().merged(counts)
+
+    def counts(self) -> Counts:
+        """The epoch's sums as :class:`Counts` (for the History row's metrics)."""
+        return Counts(self.correct, self.counted, self.confusion, self.topk)
 
     def next_epoch(self) -> None:
         """Count the current epoch as done and start the next one's sums at zero."""
@@ -65,12 +82,20 @@ class TrainState:
 
     def epoch_sums(self) -> dict[str, Any]:
         """The current epoch's sums, as the checkpoint stores them."""
-        return {key: getattr(self, key) for key in self.EPOCH_SUMS}
+        sums = {key: getattr(self, key) for key in self.EPOCH_SUMS}
+        if self.topk:  # only when asked for: the default entry keeps the keys it always had
+            sums["topk"] = list(self.topk)
+        if self.confusion is not None:
+            sums["confusion"] = self.confusion.copy()
+        return sums
 
     def load_epoch_sums(self, sums: dict[str, Any]) -> None:
-        """Restore what :meth:`epoch_sums` returned."""
+        """Restore what :meth:`epoch_sums` returned (``topk`` and ``confusion`` may be absent: older checkpoints)."""
         for key, kind in self.EPOCH_SUMS.items():
             setattr(self, key, kind(sums[key]))
+        self.topk = tuple(int(v) for v in sums.get("topk", ()))
+        confusion = sums.get("confusion")
+        self.confusion = None if confusion is None else np.asarray(confusion, dtype=np.int64).copy()
 
     def stop(self, reason: str) -> None:
         """Ask fit to stop, recording why (the first reason given wins)."""
