@@ -6,8 +6,10 @@ A node is ``{"type": "Linear", "config": {...}}``; a ``Sequential`` node has
 or evaluates anything: ``type`` must be a key of :data:`nnumpy.nn.LAYERS` or
 a name registered in this process with :func:`nnumpy.io.register` (``_registry.py``),
 ``config`` may name only that class's constructor arguments (``rng`` and
-``dtype`` excluded) and hold only JSON scalars of the annotated kind, and the
-model is built by calling the allow-listed classes with those arguments.
+``dtype`` excluded) and hold only JSON scalars of the annotated kind, or short
+lists of them for tuple arguments such as ``kernel_size=(3, 3)`` (a tuple is
+written as a list and rebuilt as a tuple), and the model is built by calling
+the allow-listed classes with those arguments.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ SLACK_VALUES = 1 << 16
 _NODE_KEYS = {"type", "config", "children", "name", "dtype"}
 _DTYPE_NAMES = ("float32", "float64")
 _NAME = re.compile(r"[0-9]+|[A-Za-z][A-Za-z0-9_]{0,99}")
+#: Longest list a tuple argument may be stored as (``kernel_size=(3, 3)`` is 2).
+MAX_TUPLE = 4
 
 
 def _where(prefix: str) -> str:
@@ -55,6 +59,8 @@ def check_model(model: Any, what: str = "save") -> Module:
 def _scalar(value: Any) -> Any:
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         return value.item()
+    if isinstance(value, tuple):  # JSON has no tuples: a list, turned back into a tuple by build
+        return [_scalar(v) for v in value]
     return value
 
 
@@ -157,14 +163,22 @@ def _check_node(node: Any, path, prefix: str, depth: int, counter: dict[str, int
                 path, f"{type_name} at {where} has unknown argument {key[:80]!r} (allowed: {sorted(allowed) or 'none'})"
             )
         kinds = allowed[key]
-        if value is not None and not isinstance(value, (bool, int, float, str)):
-            raise file_error(path, f"argument {key!r} of {type_name} at {where} must be a JSON scalar, got {type(value).__name__}")
+        # a list (a tuple argument such as kernel_size) only where the annotation is not plain scalars
+        items = value if isinstance(value, list) and kinds is None else [value]
+        if len(items) > MAX_TUPLE or any(v is not None and not isinstance(v, (bool, int, float, str)) for v in items):
+            tuples = f" or a list of at most {MAX_TUPLE} scalars" if kinds is None else ""
+            raise file_error(path, f"argument {key!r} of {type_name} at {where} must be a JSON scalar{tuples}, got {type(value).__name__}")
         if kinds is not None and not (isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))):
             expected = " or ".join(t.__name__ for t in dict.fromkeys(kinds))
             raise file_error(path, f"argument {key!r} of {type_name} at {where} must be {expected}, got {value!r:.80}")
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            product = product * value if product <= (1 << 62) else product
-    counter["values"] += min(product, 1 << 62)
+        for v in items:
+            if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+                product = product * v if product <= (1 << 62) else product
+    # The product of the int arguments bounds what most layers allocate (Linear: in·out); a layer
+    # for which it does not (Conv2d divides by groups; stride and padding size nothing) says
+    # itself how many values a config allocates.
+    values_of = getattr(cls, "config_values", None)
+    counter["values"] += min(product if values_of is None else values_of(config), 1 << 62)
     if "dtype" in node:
         if not args.takes_dtype or node["dtype"] not in _DTYPE_NAMES:
             raise file_error(path, f"{type_name} at {where} has an invalid dtype entry {str(node['dtype'])[:40]!r}")
@@ -199,7 +213,7 @@ def build(arch: dict[str, Any], path, *, rng=None) -> Module:
 def _build(node: dict[str, Any], path, prefix: str, rng) -> Module:
     cls = lookup(node["type"])
     args = constructor_args(cls)
-    kwargs = dict(node.get("config", {}))
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in node.get("config", {}).items()}
     if args.takes_dtype:
         kwargs["dtype"] = np.dtype(node.get("dtype", "float32"))
     if args.takes_rng and rng is not None:

@@ -1,4 +1,8 @@
-"""BatchNorm1d: normalise each channel over the batch, PyTorch semantics."""
+"""BatchNorm1d and BatchNorm2d: normalise each channel over the batch, PyTorch semantics.
+
+Both are one implementation, ``_BatchNorm``, that normalises over every axis
+but the channel axis 1; the subclasses only say which input shapes they take.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ import numpy as np
 from .._validation import check_bool, check_float, check_int
 from ._module import Module, Parameter, as_float_array, check_grad_output, resolve_dtype
 
-__all__ = ["BatchNorm1d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation over the batch (and length) axis, PyTorch semantics.
+class _BatchNorm(Module):
+    """Batch normalisation over every axis but the channel axis 1, PyTorch semantics.
 
     Training: x̂ = (x − μ_B) / √(σ²_B + eps) with the *biased* batch variance;
     y = γ x̂ + β. Running stats: r ← (1 − momentum)·r + momentum·stat, using the
@@ -29,9 +33,11 @@ class BatchNorm1d(Module):
         track_running_stats: keep running stats (default True).
         dtype: float32 (default) or float64.
 
-    Shape:
-        input ``(N, C)`` or ``(N, C, L)``; output the same.
+    Subclasses set ``_ndims`` (the input ranks they accept) and ``_shape_text``.
     """
+
+    _ndims: tuple[int, ...] = ()
+    _shape_text = ""
 
     def __init__(
         self,
@@ -44,12 +50,13 @@ class BatchNorm1d(Module):
         dtype=np.float32,
     ):
         super().__init__()
-        self.num_features = check_int("BatchNorm1d", "num_features", num_features, ge=1)
-        self.eps = check_float("BatchNorm1d", "eps", eps, gt=0)
-        self.momentum = None if momentum is None else check_float("BatchNorm1d", "momentum", momentum, ge=0, le=1)
-        self.affine = check_bool("BatchNorm1d", "affine", affine)
-        self.track_running_stats = check_bool("BatchNorm1d", "track_running_stats", track_running_stats)
-        self.dtype = resolve_dtype(dtype, "BatchNorm1d")
+        name = type(self).__name__
+        self.num_features = check_int(name, "num_features", num_features, ge=1)
+        self.eps = check_float(name, "eps", eps, gt=0)
+        self.momentum = None if momentum is None else check_float(name, "momentum", momentum, ge=0, le=1)
+        self.affine = check_bool(name, "affine", affine)
+        self.track_running_stats = check_bool(name, "track_running_stats", track_running_stats)
+        self.dtype = resolve_dtype(dtype, name)
         c = self.num_features
         if self.affine:
             self.weight = Parameter(np.ones(c, dtype=self.dtype))
@@ -76,18 +83,19 @@ class BatchNorm1d(Module):
         }
 
     def _axes(self, x: np.ndarray) -> tuple[int, ...]:
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+        """The axes a channel's statistics run over: all but axis 1."""
+        if x.ndim not in self._ndims or x.shape[1] != self.num_features:
+            shapes = self._shape_text.replace("C", str(self.num_features))
             raise ValueError(
-                f"BatchNorm1d(num_features={self.num_features}) expected input of shape (N, {self.num_features}) "
-                f"or (N, {self.num_features}, L), got {x.shape}."
+                f"{type(self).__name__}(num_features={self.num_features}) expected input of shape {shapes}, got {x.shape}."
             )
-        return (0,) if x.ndim == 2 else (0, 2)
+        return (0,) + tuple(range(2, x.ndim))
 
     def _channel(self, v: np.ndarray, ndim: int) -> np.ndarray:
-        return v if ndim == 2 else v[:, None]  # broadcast (C,) over (N, C, L)
+        return v.reshape((-1,) + (1,) * (ndim - 2))  # broadcast (C,) over (N, C, *)
 
     def forward(self, x):
-        x = as_float_array(x, "BatchNorm1d")
+        x = as_float_array(x, type(self).__name__)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         axes = self._axes(x)
@@ -96,7 +104,7 @@ class BatchNorm1d(Module):
         if use_batch:
             if m <= 1:
                 raise ValueError(
-                    f"BatchNorm1d expected more than 1 value per channel when training, got input of shape {x.shape}."
+                    f"{type(self).__name__} expected more than 1 value per channel when training, got input of shape {x.shape}."
                 )
             mean = x.mean(axis=axes)
             var = x.var(axis=axes)  # biased, used for normalisation
@@ -118,7 +126,9 @@ class BatchNorm1d(Module):
 
     def backward(self, grad_output):
         xhat, invstd, axes, m, use_batch = self._saved("_cache")
-        g = check_grad_output("BatchNorm1d", grad_output, xhat.shape)
+        g = check_grad_output(type(self).__name__, grad_output, xhat.shape)
+        if g.dtype != xhat.dtype:
+            g = g.astype(xhat.dtype)
         nd = g.ndim
         if self.affine:
             self.weight.accumulate((g * xhat).sum(axis=axes))
@@ -131,3 +141,45 @@ class BatchNorm1d(Module):
         sum_g = self._channel(ghat.sum(axis=axes), nd)
         sum_gx = self._channel((ghat * xhat).sum(axis=axes), nd)
         return (self._channel(invstd / m, nd)) * (m * ghat - sum_g - xhat * sum_gx)
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of ``(N, C)`` or ``(N, C, L)`` inputs, per channel over N (and L).
+
+    The math, arguments and running statistics are those of ``_BatchNorm``
+    (above), as in PyTorch's ``BatchNorm1d``.
+
+    Shape:
+        input ``(N, C)`` or ``(N, C, L)``; output the same.
+
+    Example:
+        >>> bn = BatchNorm1d(2, dtype=np.float64)
+        >>> np.round(bn(np.array([[1.0, 2.0], [3.0, 6.0]])), 3)
+        array([[-1., -1.],
+               [ 1.,  1.]])
+    """
+
+    _ndims = (2, 3)
+    _shape_text = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of images ``(N, C, H, W)``, per channel over N, H and W.
+
+    With m = N·H·W values per channel, the math, arguments and running
+    statistics are those of ``_BatchNorm`` (above), as in PyTorch's
+    ``BatchNorm2d`` ("spatial" batch norm: one γ and β per channel).
+
+    Shape:
+        input ``(N, C, H, W)``; output the same.
+
+    Example:
+        >>> bn = BatchNorm2d(3)
+        >>> bn(np.random.default_rng(0).normal(size=(4, 3, 5, 5))).shape
+        (4, 3, 5, 5)
+        >>> bn.running_mean.shape
+        (3,)
+    """
+
+    _ndims = (4,)
+    _shape_text = "(N, C, H, W)"

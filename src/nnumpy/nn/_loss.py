@@ -226,7 +226,16 @@ class BCEWithLogitsLoss(_ElementwiseLoss):
 
 
 class _ClassLoss(Loss):
-    """Shared target handling for CrossEntropyLoss and NLLLoss (input (N, C))."""
+    """Shared input and target handling of CrossEntropyLoss and NLLLoss.
+
+    Input ``(N, C)``, or ``(N, C, d1, …)`` for one class distribution per
+    position (a pixel of a segmentation map, as in PyTorch). The N-d case is
+    the 2-D one on a table with one row per position: the class axis is moved
+    last and the rest flattened, ``(N·d1·…, C)``; PyTorch's 'mean' over all
+    non-ignored positions is exactly the 'mean' over those rows. Subclasses
+    implement ``_rows(x, target) -> (per-row loss, grad)`` on that table, the
+    reduction already applied to ``grad``; :meth:`forward` reshapes back.
+    """
 
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(reduction)
@@ -241,40 +250,65 @@ class _ClassLoss(Loss):
     def get_config(self):
         return {"ignore_index": self.ignore_index, "reduction": self.reduction}
 
-    def _input(self, input) -> np.ndarray:
+    def forward(self, input, target):
         name = type(self).__name__
         x = as_float_array(input, name)
-        if x.ndim != 2:
-            raise ValueError(f"{name} expected input of shape (N, C), got {x.shape}.")
+        if x.ndim < 2:
+            raise ValueError(
+                f"{name} expected input of shape (N, C), got {x.shape} (or (N, C, d1, …) with a target of shape (N, d1, …))."
+            )
         if self.weight is not None and self.weight.shape[0] != x.shape[1]:
             raise ValueError(f"{name} has {self.weight.shape[0]} class weights but the input has C={x.shape[1]} classes.")
-        return x
+        n, c, spatial = x.shape[0], x.shape[1], x.shape[2:]
+        t = np.asarray(target)
+        if t.ndim == x.ndim:  # class probabilities, shaped like the input
+            t = self._probabilities(t, x.shape)  # (rows, C)
+        else:  # checked before flattening, so messages name the shapes the user passed
+            t = self._indices(t, (n,) + spatial, c)  # (rows,)
+        rows = np.moveaxis(x, 1, -1).reshape(-1, c) if spatial else x  # (N·d1·…, C): one row per position
+        per_row, grad = self._rows(rows, t)  # (rows,), (rows, C)
+        self._none_shape = (n,) + spatial
+        # d(loss)/d(input), what backward returns: the class axis back in place
+        self._grad = np.moveaxis(grad.reshape(self._none_shape + (c,)), -1, 1) if spatial else grad
+        if self.reduction == "none":
+            return per_row.reshape(self._none_shape)
+        total = float(per_row.sum())
+        return total / self._divisor if self.reduction == "mean" else total
 
-    def _indices(self, target, n: int, c: int) -> tuple[np.ndarray, np.ndarray]:
-        """Validate class indices: returns (target, valid mask)."""
+    def _rows(self, x, target):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _probabilities(self, target, shape):
+        """A target shaped like the input: only CrossEntropyLoss takes class probabilities."""
+        return self._indices(target, shape[:1] + shape[2:], shape[1])  # raises, naming the expected shape
+
+    def _indices(self, target, shape: tuple[int, ...], c: int) -> np.ndarray:
+        """Check integer class indices of ``shape`` (in [0, C) or ``ignore_index``); returns them as intp."""
         name = type(self).__name__
         t = np.asarray(target)
         if t.dtype.kind == "f":
             raise TypeError(
-                f"{name} expected integer class indices of shape ({n},), got a float array of shape {t.shape}. "
-                "Use .astype(np.int64), or pass class probabilities of shape (N, C)."
+                f"{name} expected integer class indices of shape {shape}, got a float array of shape {t.shape}. "
+                f"Use .astype(np.int64), or pass class probabilities of shape {shape[:1] + (c,) + shape[1:]}."
             )
         if t.dtype.kind not in "iu":
             raise TypeError(f"{name} expected integer class indices, got dtype {t.dtype}.")
-        if t.shape != (n,):
-            raise ValueError(f"{name} expected target of shape ({n},) for input of shape ({n}, {c}), got {t.shape}.")
+        if t.shape != shape:
+            input_shape = shape[:1] + (c,) + shape[1:]
+            raise ValueError(f"{name} expected target of shape {shape} for input of shape {input_shape}, got {t.shape}.")
         valid = t != self.ignore_index
         bad = valid & ((t < 0) | (t >= c))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
+            where = i if t.ndim == 1 else tuple(int(k) for k in np.unravel_index(i, t.shape))
             raise ValueError(
-                f"{name} target {int(t[i])} at position {i} is out of range: class indices must be in [0, {c - 1}]"
+                f"{name} target {int(t.flat[i])} at position {where} is out of range: class indices must be in [0, {c - 1}]"
                 + (f" (or ignore_index={self.ignore_index})." if self.ignore_index < 0 or self.ignore_index >= c else ".")
             )
-        return t.astype(np.intp), valid
+        return t.reshape(-1).astype(np.intp)
 
     def _class_weights(self, t: np.ndarray, valid: np.ndarray, dtype) -> np.ndarray:
-        """Per-sample weight w[y_i] (0 for ignored samples), shape (N,)."""
+        """Per-row weight w[y_i] (0 for ignored rows), shape (rows,)."""
         safe = np.where(valid, t, 0)
         w = np.ones(t.shape[0], dtype=dtype) if self.weight is None else self.weight[safe].astype(dtype)
         return np.where(valid, w, 0.0).astype(dtype)
@@ -291,13 +325,13 @@ class NLLLoss(_ClassLoss):
         reduction: 'mean' | 'sum' | 'none'.
 
     Shape:
-        input ``(N, C)``, target ``(N,)`` integer class indices.
+        input ``(N, C)``, target ``(N,)`` integer class indices; or input
+        ``(N, C, d1, …)`` and target ``(N, d1, …)``, one loss per position.
     """
 
-    def forward(self, input, target):
-        x = self._input(input)
-        n, c = x.shape
-        t, valid = self._indices(target, n, c)
+    def _rows(self, x, t):
+        n = x.shape[0]
+        valid = t != self.ignore_index
         w = self._class_weights(t, valid, x.dtype)  # (N,)
         rows = np.arange(n)
         safe = np.where(valid, t, 0)
@@ -305,11 +339,8 @@ class NLLLoss(_ClassLoss):
         denom = float(w.sum()) if self.reduction == "mean" else 1.0
         grad = np.zeros_like(x)
         grad[rows, safe] = -w / denom if denom != 0.0 else np.nan
-        self._none_shape = (n,)
-        self._grad = grad  # d(loss)/d(input), what backward returns
-        if self.reduction == "mean":
-            return float(per_sample.sum()) / denom if denom != 0.0 else float("nan")
-        return self._reduce(per_sample)
+        self._divisor = denom if denom != 0.0 else float("nan")
+        return per_sample, grad
 
 
 class CrossEntropyLoss(_ClassLoss):
@@ -322,6 +353,10 @@ class CrossEntropyLoss(_ClassLoss):
     gradient is dℓ/dx_i = softmax(x_i)·Σ_c q_ic − q_i, which is the familiar
     p − onehot(y) for plain CE. Class-probability targets (N, C) use q = t.
 
+    Per-position classification (segmentation) as in PyTorch: logits
+    ``(N, C, d1, …)`` with a target ``(N, d1, …)`` are N·d1·… samples, one per
+    position, and 'mean' averages over all of them (weighted as above).
+
     Args:
         weight: (C,) class weights (default None).
         ignore_index: a target index that contributes nothing (default -100).
@@ -330,7 +365,9 @@ class CrossEntropyLoss(_ClassLoss):
 
     Shape:
         input ``(N, C)`` logits; target ``(N,)`` integer indices in [0, C) or
-        ``(N, C)`` probabilities (e.g. one-hot).
+        ``(N, C)`` probabilities (e.g. one-hot). Or input ``(N, C, d1, …)``
+        with target ``(N, d1, …)`` indices or ``(N, C, d1, …)`` probabilities;
+        ``reduction='none'`` then gives losses of shape ``(N, d1, …)``.
 
     Example:
         >>> loss_fn = CrossEntropyLoss()
@@ -347,28 +384,22 @@ class CrossEntropyLoss(_ClassLoss):
     def get_config(self):
         return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
-    def forward(self, input, target):
-        x = self._input(input)
+    def _rows(self, x, t):
         n, c = x.shape
-        t_arr = np.asarray(target)
-        self._none_shape = (n,)
-        if t_arr.ndim == 2:
-            q, divisor = self._soft_target_weights(t_arr, n, c, x.dtype)
+        if t.ndim == 2:
+            q, self._divisor = self._soft_target_weights(t, n, c, x.dtype)
         else:
-            t, valid = self._indices(t_arr, n, c)
+            valid = t != self.ignore_index
             if self.weight is None and self.label_smoothing == 0.0 and valid.all():
                 return self._unweighted(x, t, n)
-            q, divisor = self._index_target_weights(t, valid, n, c, x.dtype)
+            q, self._divisor = self._index_target_weights(t, valid, n, c, x.dtype)
         logp = F.log_softmax(x, axis=1)  # (N, C)
         per_sample = -(q * logp).sum(axis=1)  # (N,)
         probs = np.exp(logp)
         grad = probs * q.sum(axis=1, keepdims=True) - q
         if self.reduction == "mean":
-            grad /= divisor
-            self._grad = grad  # d(loss)/d(input), what backward returns
-            return float(per_sample.sum()) / divisor
-        self._grad = grad  # d(loss)/d(input), what backward returns
-        return self._reduce(per_sample)
+            grad /= self._divisor
+        return per_sample, grad
 
     def _unweighted(self, x, t, n):
         """Plain cross-entropy on class indices: ℓ_i = −log p_{i,t_i}, dℓ/dx = p − onehot(t).
@@ -380,10 +411,10 @@ class CrossEntropyLoss(_ClassLoss):
         per_sample = -logp[rows, t]  # (N,)
         grad = np.exp(logp)  # p: (N, C)
         grad[rows, t] -= 1.0  # p − onehot(t)
+        self._divisor = float(n) if n else float("nan")  # the mean of no samples is NaN, as PyTorch
         if self.reduction == "mean":
             grad *= 1.0 / max(n, 1)
-        self._grad = grad
-        return self._reduce(per_sample)
+        return per_sample, grad
 
     def _index_target_weights(self, t, valid, n, c, dtype):
         wy = self._class_weights(t, valid, dtype)  # (N,)
@@ -399,16 +430,23 @@ class CrossEntropyLoss(_ClassLoss):
         # q already holds the 'mean' divisors; report divisor 1 so forward does not divide again.
         return q, 1.0
 
-    def _soft_target_weights(self, t, n, c, dtype):
+    def _probabilities(self, target, shape):
+        """Check class probabilities shaped like the input; returns them as rows ``(N·d1·…, C)``."""
         name = "CrossEntropyLoss"
+        t = np.asarray(target)
         if t.dtype.kind != "f":
-            raise TypeError(f"{name} expected class probabilities as floats for a (N, C) target, got dtype {t.dtype}.")
-        if t.shape != (n, c):
+            raise TypeError(f"{name} expected class probabilities as floats for a target shaped like the input, got dtype {t.dtype}.")
+        if t.shape != shape:
             raise ValueError(
-                f"{name} expected class-probability target of shape ({n}, {c}) (one row of C={c} per sample), got {t.shape}."
+                f"{name} expected class-probability target of shape {shape} (C={shape[1]} probabilities per sample "
+                f"on axis 1), got {t.shape}."
             )
         if not np.all(np.isfinite(t)):
             raise ValueError(f"{name} class-probability target contains NaN or infinity.")
+        return np.moveaxis(t, 1, -1).reshape(-1, shape[1]) if t.ndim > 2 else t
+
+    def _soft_target_weights(self, t, n, c, dtype):
+        """Probability targets (checked by :meth:`_probabilities`): q = t, smoothed and class-weighted; divisor N."""
         q = t.astype(dtype)
         if self.label_smoothing > 0.0:
             q = q * (1.0 - self.label_smoothing) + self.label_smoothing / c
