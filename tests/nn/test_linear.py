@@ -119,3 +119,14 @@ def test_linear_backward_without_input_grad_fills_the_same_parameter_gradients()
     np.testing.assert_array_equal(a.weight.grad, b.weight.grad)
     np.testing.assert_array_equal(a.bias.grad, b.bias.grad)
     assert nn.Linear.can_skip_input_grad and not nn.Sigmoid.can_skip_input_grad
+
+
+def test_linear_input_changed_in_place_between_forward_and_backward_does_not_change_gradients():
+    rng = np.random.default_rng(0)
+    x, g = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+    layer = nn.Linear(5, 3, rng=1, dtype=np.float64)
+    buf = x.copy()
+    layer(buf)
+    buf[...] = 7.0  # the caller reuses its buffer before backward
+    layer.backward(g)
+    np.testing.assert_array_equal(layer.weight.grad, g.T @ x)

@@ -76,9 +76,9 @@ class Linear(Module):
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}) expected input of "
                 f"shape (N, *, {self.in_features}), got {x.shape}."
             )
-        if x.dtype != self.weight.dtype:
-            x = x.astype(self.weight.dtype)
-        self._x = x  # (N, *, in): backward needs it for dL/dW
+        # backward needs x for dL/dW: keep a copy (in the layer's dtype), so that the caller
+        # may change or reuse its array before backward without changing the gradient.
+        x = self._x = x.astype(self.weight.dtype, copy=True)  # (N, *, in)
         y = x @ self.weight.data.T  # (N, *, out)
         if self.bias is not None:
             y += self.bias.data
