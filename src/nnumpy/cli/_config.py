@@ -117,7 +117,14 @@ ONE_HOT_LOSSES = ("MSELoss", "L1Loss", "HuberLoss")
 _LOSS_ALIASES = {"ce": "CrossEntropyLoss", "xent": "CrossEntropyLoss", "nll": "NLLLoss"}
 
 OPTIMIZERS = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad)}
-SCHEDULERS = {name: getattr(lr_scheduler, name) for name in lr_scheduler.__all__ if name != "LRScheduler"}
+#: Schedulers a config can name: those whose arguments are plain values. LambdaLR and
+#: MultiplicativeLR take Python functions, SequentialLR and ChainedScheduler other
+#: schedulers; a TOML file can give neither (build them in Python and pass them to fit).
+SCHEDULERS = {
+    name: getattr(lr_scheduler, name)
+    for name in lr_scheduler.__all__
+    if name not in ("LRScheduler", "LambdaLR", "MultiplicativeLR", "SequentialLR", "ChainedScheduler")
+}
 
 _TRAIN_KEYS = ("dataset", "data_dir", "epochs", "batch_size", "seed", "dtype", "limit", "val_split", "out")
 #: ``[run]`` is what run.toml records about the run (versions, split sizes); a config may carry it.
