@@ -44,12 +44,35 @@ LAYER_BLOCKS = {
     "Dropout": lambda dt: [nn.Dropout(0.25, rng=0)],
     "BatchNorm1d": lambda dt: [nn.BatchNorm1d(4, momentum=None, dtype=dt)],
 }
+# Layers of images (N, C, H, W): their block sits between Conv2d(1→4) and a pooled Linear head.
+IMAGE_BLOCKS = {
+    "Conv2d": lambda dt: [nn.Conv2d(4, 4, (3, 1), padding="same", groups=2, bias=False, dtype=dt, rng=7)],
+    "MaxPool2d": lambda dt: [nn.MaxPool2d(2, stride=1, padding=1, ceil_mode=True)],
+    "AvgPool2d": lambda dt: [nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=False)],
+    "AdaptiveAvgPool2d": lambda dt: [nn.AdaptiveAvgPool2d((3, 3))],
+    "BatchNorm2d": lambda dt: [nn.BatchNorm2d(4, momentum=None, dtype=dt)],
+    "Dropout2d": lambda dt: [nn.Dropout2d(0.25, rng=0)],
+}
+LAYER_BLOCKS.update(IMAGE_BLOCKS)
+
+
+def _input(layer: str, n: int, seed: int, dtype) -> np.ndarray:
+    shape = (n, 1, 6, 6) if layer in IMAGE_BLOCKS else (n, 3)
+    return np.random.default_rng(seed).normal(size=shape).astype(dtype)
 
 
 def _model_with(layer: str, dtype) -> nn.Sequential:
-    """Linear(3→4) + the layer's block + Linear(4→2), with BatchNorm statistics moved off their defaults."""
-    model = nn.Sequential(nn.Linear(3, 4, dtype=dtype, rng=1), *LAYER_BLOCKS[layer](dtype), nn.Linear(4, 2, dtype=dtype, rng=2))
-    x = np.random.default_rng(3).normal(size=(6, 3)).astype(dtype)
+    """Linear(3→4) + the layer's block + Linear(4→2), with BatchNorm statistics moved off their defaults.
+
+    Image layers: Conv2d(1→4) + the block + AdaptiveAvgPool2d(2) + Flatten + Linear(16→2) on (N, 1, 6, 6).
+    """
+    if layer in IMAGE_BLOCKS:
+        model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, dtype=dtype, rng=1), *IMAGE_BLOCKS[layer](dtype),
+                              nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 2, dtype=dtype, rng=2))
+    else:
+        model = nn.Sequential(nn.Linear(3, 4, dtype=dtype, rng=1), *LAYER_BLOCKS[layer](dtype),
+                              nn.Linear(4, 2, dtype=dtype, rng=2))
+    x = _input(layer, 6, 3, dtype)
     for _ in range(2):
         model(x)  # training forward: BatchNorm running stats and num_batches_tracked change
     return model
@@ -83,8 +106,8 @@ def test_save_load_roundtrip_is_bit_exact(tmp_path, layer, dtype):
     loaded = nnumpy.load(path)
     assert _same_state(model, loaded)
     assert _arch(loaded) == _arch(model)
-    assert loaded.training  # like a freshly built PyTorch module
-    x = np.random.default_rng(4).normal(size=(5, 3)).astype(dtype)
+    assert not loaded.training and not any(m.training for m in loaded.modules())  # ready for inference
+    x = _input(layer, 5, 4, dtype)
     out, out_loaded = model.eval()(x), loaded.eval()(x)
     assert out.dtype == out_loaded.dtype == np.dtype(dtype)
     assert out.tobytes() == out_loaded.tobytes()

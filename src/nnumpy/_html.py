@@ -1,4 +1,5 @@
-"""Small HTML pieces for the ``_repr_html_`` of nnumpy's objects (Jupyter shows them).
+"""Small HTML pieces for the ``_repr_html_`` of nnumpy's objects (Jupyter shows them),
+and :func:`in_kernel`, which tells whether code runs under a Jupyter kernel.
 
 One table form and one sparkline, so a model, a History, an optimizer, a
 scheduler, a checkpoint, a gradient-check report and an evaluate result read
@@ -10,10 +11,11 @@ and NumPy. Every piece of text goes through :func:`html.escape`.
 from __future__ import annotations
 
 import math
+import sys
 from html import escape
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["escape", "table", "block", "sparkline", "fmt"]
+__all__ = ["escape", "table", "block", "sparkline", "fmt", "in_kernel", "report_html"]
 
 _CELL = "padding:1px 8px;"
 _SERIES_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
@@ -23,6 +25,8 @@ def fmt(value: Any) -> str:
     """A short text for one value: floats with 4 significant digits, the rest as ``str``."""
     if isinstance(value, bool) or value is None:
         return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
@@ -80,3 +84,22 @@ def sparkline(series: Mapping[str, Sequence[float | None]], *, width: int = 180,
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img">{"".join(lines)}</svg>')
     return f'<div>{svg}<div style="font-size:85%">{" ".join(legend)} ({lo:.4g} to {hi:.4g})</div></div>'
+
+
+def report_html(text: str, ok: bool) -> str:
+    """A text report (a gradient check's) as preformatted HTML, its first line green (ok) or red."""
+    first, _, rest = text.partition("\n")
+    color = "#2ca02c" if ok else "#d62728"
+    return (f'<pre style="line-height:1.3"><b style="color:{color}">{escape(first)}</b>'
+            f'{chr(10) + escape(rest) if rest else ""}</pre>')
+
+
+def in_kernel() -> bool:
+    """True when running under an IPython kernel (Jupyter, VS Code, Colab): a shell with a ``kernel``.
+
+    Looks only at an IPython already imported (by the kernel); never imports it.
+    """
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    shell = get() if callable(get) else None
+    return getattr(shell, "kernel", None) is not None

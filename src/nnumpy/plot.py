@@ -4,8 +4,12 @@ matrices, misclassified images, first-layer weights, activation/gradient histogr
 matplotlib is an optional extra (``pip install 'nnumpy[plot]'``), imported inside each
 function. Figures are built with matplotlib's object API on the Agg canvas: nothing
 here touches ``pyplot``, the global backend or ``plt.show``, so the functions work
-headless, in scripts and in notebooks alike (a returned Figure displays itself in
-Jupyter).
+headless, in scripts and in notebooks alike. In Jupyter a Figure shows inline when it
+is a cell's value (``plot_curves(history)`` as the last line, or ``fig`` on its own
+line): under a kernel these functions register a PNG view for Figures with IPython,
+unless one is registered already (``%matplotlib inline`` does). A Figure assigned to
+a name, not shown, stays hidden until the name is evaluated. In a script, save it
+(``path=``) or call ``fig.savefig``.
 
 Every function returns the ``matplotlib.figure.Figure``; with ``path=`` it also
 saves a PNG atomically (a temp file beside ``path`` moved into place), so an
@@ -16,6 +20,7 @@ GIF instead.
 from __future__ import annotations
 
 import copy
+import io
 import math
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -24,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ._atomic import atomic_write, atomic_write_bytes
+from ._html import in_kernel
 from ._inspect import hooked, model_dtype
 from .nn._module import Module
 
@@ -49,7 +55,26 @@ def _figure(width: float, height: float):
         raise ImportError(f"nnumpy.plot needs matplotlib, an optional extra: {_INSTALL}") from e
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
+    if in_kernel():
+        _register_png_view(Figure)
     return fig
+
+
+def _png_bytes(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _register_png_view(figure_class) -> None:
+    """Let IPython show a Figure as a PNG, as ``%matplotlib inline`` would (kept if one is registered)."""
+    from IPython import get_ipython
+
+    formatter = get_ipython().display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(figure_class)
+    except KeyError:
+        formatter.for_type(figure_class, _png_bytes)
 
 
 def _save(fig, path):
@@ -86,11 +111,12 @@ def _labels(name: str, owner: str, y, n: int | None = None) -> np.ndarray:
 
 
 def _predict(model: Module, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
-    """Model outputs for X, computed on an eval-mode copy (the model's caches stay as they were)."""
-    m = copy.deepcopy(model).eval()
+    """Model outputs for X in eval mode, computed on a copy (the model's caches stay as they were)."""
+    from .train import predict
+
+    m = copy.deepcopy(model)
     X = np.asarray(X, dtype=model_dtype(m))
-    outs = [np.asarray(m(X[i : i + chunk])) for i in range(0, X.shape[0], chunk)]
-    return np.concatenate(outs, axis=0) if outs else np.zeros((0,))
+    return predict(m, X, batch_size=chunk) if X.shape[0] else np.zeros((0,))
 
 
 def _scores_to_classes(scores: np.ndarray) -> tuple[np.ndarray, int]:

@@ -62,6 +62,39 @@ class Checkpoint:
     rng_state: dict[str, Any] | None = None
     extra: dict[str, Any] | None = None
 
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        """What the checkpoint holds, in words (no tensor values)."""
+        n_params = sum(int(np.asarray(v).size) for v in self.model_state.values())
+        model = self.architecture.get("type", "?") if isinstance(self.architecture, dict) else "user-defined layers"
+        rows = [("position", f"epoch {self.epoch}, step {self.step}"),
+                ("model", f"{model}: {len(self.model_state)} tensors, {n_params:,} values")]
+        if self.optimizer_state is not None:
+            groups = self.optimizer_state.get("param_groups", [])
+            lrs = [g.get("lr") for g in groups if isinstance(g, Mapping)]
+            rows.append(("optimizer", f"{len(groups)} parameter group(s), lr {lrs}"))
+        if self.scheduler_state is not None:
+            rows.append(("scheduler", f"last_epoch {self.scheduler_state.get('last_epoch', '?')}"))
+        if self.history:
+            columns = {k: v for k, v in self.history.items() if isinstance(v, list)}
+            n = max((len(v) for v in columns.values()), default=0)
+            last = {k: v[-1] for k, v in columns.items() if v and k not in ("epoch", "time") and v[-1] is not None}
+            rows.append(("history", f"{n} epochs, last " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else
+                                                                      f"{k} {v}" for k, v in last.items())))
+        for name in ("rng_state", "extra"):
+            value = getattr(self, name)
+            if value:
+                rows.append((name, ", ".join(map(str, value)) if isinstance(value, Mapping) else type(value).__name__))
+        return rows
+
+    def __repr__(self) -> str:
+        """A summary, e.g. ``Checkpoint(epoch 2, step 126; model Sequential: 4 tensors, ...)``; never the tensors."""
+        return "Checkpoint(" + "; ".join(f"{k} {v}" if k != "position" else v for k, v in self._summary_rows()) + ")"
+
+    def _repr_html_(self) -> str:
+        from .._html import block, table
+
+        return block("Checkpoint", table(None, self._summary_rows()))
+
     def build_model(self, *, rng=None) -> Module:
         """Rebuild the model from ``architecture`` and load ``model_state`` into it.
 

@@ -166,8 +166,9 @@ def load(path, *, dtype=None, rng=None) -> Module:
     are verified, and the architecture is data checked against an
     allow-list: only classes in ``nnumpy.nn.LAYERS`` are called, only with
     their own argument names and JSON scalar values. Nothing is imported or
-    evaluated. Like a freshly built PyTorch module, the model is returned in
-    training mode: call ``.eval()`` before inference.
+    evaluated. The model is returned in eval mode (Dropout off, BatchNorm on
+    its running statistics), ready for inference; call ``.train()`` on it to
+    train it further.
 
     Args:
         path: a file written by :func:`save`.
@@ -177,7 +178,7 @@ def load(path, *, dtype=None, rng=None) -> Module:
             (Dropout masks; default ``None``: fresh OS entropy).
 
     Returns:
-        The model, weights and buffers bit-identical to the saved ones.
+        The model in eval mode, weights and buffers bit-identical to the saved ones.
 
     Raises:
         nnumpy.ModelFileError: missing, truncated, corrupt or crafted file,
@@ -187,14 +188,14 @@ def load(path, *, dtype=None, rng=None) -> Module:
     Example:
         >>> import nnumpy
         >>> model = nnumpy.load("model.safetensors")  # doctest: +SKIP
-        >>> model.eval()(x)  # doctest: +SKIP
+        >>> model(x)  # doctest: +SKIP
     """
     dt = None if dtype is None else resolve_dtype(dtype, "nnumpy.load")
     raw = read_file(path)
     raw.verify(MODEL_FORMAT)
     meta = required(raw, MODEL_KEYS)
     arch = parse_architecture(raw, meta[KEY_ARCH], raw.num_values())
-    model = build_model(arch, raw.arrays(), raw.path, rng, "nnumpy.load")
+    model = build_model(arch, raw.arrays(), raw.path, rng, "nnumpy.load").eval()
     return model if dt is None else model.to(dt)
 
 

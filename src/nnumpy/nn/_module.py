@@ -13,7 +13,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from ._summary import ModelSummary, summary as _summary
+from ._summary import ModelSummary, layers_html, summary as _summary
 
 __all__ = ["Parameter", "Module", "Sequential", "resolve_dtype", "as_float_array", "check_grad_output"]
 
@@ -400,6 +400,10 @@ class Module:
             child_repr = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {child_repr}")
         return "\n".join(lines) + "\n)"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the layers, their arguments and parameter counts (no forward pass is run)."""
+        return layers_html(self)
 
 
 class Sequential(Module):

@@ -19,9 +19,10 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from .. import _html
 from .._validation import check_shape
 
-__all__ = ["summary", "ModelSummary", "SummaryRow", "hooked", "model_dtype"]
+__all__ = ["summary", "ModelSummary", "SummaryRow", "hooked", "model_dtype", "layers_html"]
 
 
 # ---------------------------------------------------------------------------- shared wrapping
@@ -164,6 +165,40 @@ class ModelSummary:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        body = [[f"{r.name} ({r.type})", str(r.output_shape), r.num_params, r.dtype] for r in self.rows]
+        return _html.block(
+            f"Model: {self.model}    input shape {self.input_shape}",
+            _html.table(["Layer (type)", "Output shape", "Param #", "dtype"], body, right={2}),
+            footer=f"Total params: {self.total_params:,} ({_bytes(self.total_bytes)}); output shape {self.output_shape}",
+        )
+
+
+#: Rows shown by :func:`layers_html` before it summarises the rest in one line.
+_MAX_HTML_ROWS = 200
+
+
+def layers_html(model) -> str:
+    """A model's layers as an HTML table: name, type and arguments, parameter shapes and counts.
+
+    Unlike :func:`summary` it needs no input shape: nothing is run, so output
+    shapes are not shown (``model.summary(input_shape)`` has them).
+    """
+    rows = []
+    for name, m in _leaves(model):
+        own = {k: p for k, p in m._parameters.items() if p is not None}
+        shapes = ", ".join(f"{k} {tuple(p.shape)}" for k, p in own.items())
+        rows.append([name, f"{type(m).__name__}({m.extra_repr()})", shapes or "-", sum(p.size for p in own.values())])
+    hidden = len(rows) - _MAX_HTML_ROWS
+    rows = rows[:_MAX_HTML_ROWS] + ([[f"... {hidden} more layers", "", "", ""]] if hidden > 0 else [])
+    params = list(model.parameters())
+    dtypes = sorted({p.data.dtype.name for p in params}) or ["-"]
+    footer = (f"Total params: {sum(p.size for p in params):,} ({_bytes(sum(p.data.nbytes for p in params))}), "
+              f"{'/'.join(dtypes)}; {'training' if model.training else 'eval'} mode. "
+              "Output shapes: model.summary(input_shape).")
+    return _html.block(type(model).__name__, _html.table(["Layer", "Type (arguments)", "Parameters", "Param #"], rows,
+                                                        right={3}), footer=footer)
 
 
 def _bytes(n: int) -> str:

@@ -292,6 +292,15 @@ class Optimizer:
             lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
         return "\n".join(lines) + "\n)"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: one row per parameter group, its size and hyperparameters."""
+        from .._html import block, table
+
+        keys = sorted({k for group in self.param_groups for k in group if k != "params"})
+        rows = [[i, len(g["params"]), sum(p.data.size for p in g["params"]), *(g.get(k, "") for k in keys)]
+                for i, g in enumerate(self.param_groups)]
+        return block(type(self).__name__, table(["group", "tensors", "parameters", *keys], rows, right={1, 2}))
+
 
 def check_betas(owner: str, name: str, value: Any) -> tuple[float, float]:
     """Check Adam's ``betas``: a pair of floats, each in [0, 1)."""

@@ -9,6 +9,7 @@ import numbers
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from .. import _html
 from .._atomic import atomic_write_bytes
 
 __all__ = ["History"]
@@ -95,8 +96,45 @@ class History:
             return NotImplemented
         return self.epochs == other.epochs and self.stop_reason == other.stop_reason
 
+    def _best(self, key: str) -> tuple[float, Any] | None:
+        """The best value of a loss (lowest) or accuracy-like column (highest) and its epoch."""
+        rows = [(float(r[key]), r.get("epoch", i + 1)) for i, r in enumerate(self.epochs)
+                if isinstance(r.get(key), (int, float)) and math.isfinite(float(r[key]))]
+        if not rows:
+            return None
+        pick = min if "loss" in key else max
+        return pick(rows, key=lambda vr: vr[0])
+
+    def _last_values(self) -> dict[str, Any]:
+        last = self.epochs[-1] if self.epochs else {}
+        return {k: v for k, v in last.items() if k not in ("epoch", "time")}
+
     def __repr__(self) -> str:
-        return f"History(epochs={len(self.epochs)}, columns={self.keys()})"
+        """E.g. ``History(3 epochs, last: loss 0.2, val_loss 0.3, lr 0.1; best val_loss 0.25 at epoch 2)``."""
+        if not self.epochs:
+            return "History(0 epochs)"
+        last = ", ".join(f"{k} {_html.fmt(v)}" for k, v in self._last_values().items())
+        text = f"History({len(self.epochs)} epochs, last: {last}"
+        monitor = "val_loss" if "val_loss" in self else "loss"
+        best = self._best(monitor) if monitor in self else None
+        if best is not None:
+            text += f"; best {monitor} {_html.fmt(best[0])} at epoch {best[1]}"
+        if self.stop_reason:
+            text += f"; stopped: {self.stop_reason}"
+        return text + ")"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the last epoch's values, the best of each metric, and small loss/accuracy curves."""
+        rows = []
+        for key, value in self._last_values().items():
+            best = self._best(key) if key != "lr" else None
+            rows.append([key, value, "" if best is None else f"{_html.fmt(best[0])} (epoch {best[1]})"])
+        curves = [_html.sparkline({k: self[k] for k in pair if k in self})
+                  for pair in (("loss", "val_loss"), ("accuracy", "val_accuracy"))]
+        table = _html.table(["", "last", "best"], rows, right={1, 2})
+        layout = (f'<div style="display:flex;gap:16px;align-items:flex-start">{table}'
+                  f'{"".join(c for c in curves if c)}</div>')
+        return _html.block(f"History: {len(self.epochs)} epochs", layout, footer=self.stop_reason or "")
 
     # ------------------------------------------------------------------ conversion
     def to_dict(self) -> dict[str, list[Any]]:

@@ -1,34 +1,58 @@
-"""The per-epoch progress bar (tqdm, optional) with running loss and accuracy."""
+"""The per-epoch progress bar (tqdm, optional) with running loss and accuracy.
+
+Which bar: under a Jupyter kernel, tqdm's notebook widget (``tqdm.notebook``,
+needs ipywidgets; without it the terminal bar, whose redraws a notebook also
+shows); otherwise the terminal bar when stderr is a terminal; otherwise none
+(CI logs and pipes get the one-line-per-epoch summary instead). Without tqdm
+(``pip install 'nnumpy[progress]'``, or ``[notebook]`` for the widget) there is
+no bar and no error.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 
-__all__ = ["make_bar", "ProgressBar"]
+from .._html import in_kernel
+
+__all__ = ["make_bar", "bar_kind", "ProgressBar"]
 
 # Refresh the bar at most every 0.1 s, so drawing costs nothing measurable per batch.
 _INTERVAL = 0.1
 
 
-def make_bar(progress: bool, total: int, desc: str) -> "ProgressBar | None":
-    """A bar for one epoch, or ``None``.
+def _installed(name: str) -> bool:
+    if name in sys.modules:
+        return sys.modules[name] is not None  # None: an import blocked on purpose
+    return importlib.util.find_spec(name) is not None
 
-    ``progress=True`` means "when useful": only if stderr is a terminal (CI logs
-    and pipes get the one-line-per-epoch summary instead) and tqdm is installed
-    (``pip install nnumpy[progress]``); without tqdm there is no bar and no error.
-    """
-    if not progress:
+
+def bar_kind(progress: bool) -> str | None:
+    """``'notebook'``, ``'terminal'`` or ``None``: the bar ``fit(progress=...)`` shows here (see the module docstring)."""
+    if not progress or not _installed("tqdm"):
         return None
-    stream = sys.stderr
-    isatty = getattr(stream, "isatty", None)
-    if isatty is None or not isatty():
-        return None
+    if in_kernel():
+        return "notebook" if _installed("ipywidgets") else "terminal"
+    isatty = getattr(sys.stderr, "isatty", None)
+    return "terminal" if isatty is not None and isatty() else None
+
+
+def make_bar(progress: bool, total: int, desc: str) -> "ProgressBar | None":
+    """A bar for one epoch (the kind :func:`bar_kind` chooses), or ``None``."""
+    kind = bar_kind(progress)
     try:
-        from tqdm.auto import tqdm
-    except ImportError:
+        if kind == "notebook":
+            from tqdm.notebook import tqdm as notebook_tqdm
+
+            return ProgressBar(notebook_tqdm(total=total, desc=desc, leave=False))
+        if kind == "terminal":
+            from tqdm import tqdm
+
+            return ProgressBar(tqdm(total=total, desc=desc, leave=False, file=sys.stderr, dynamic_ncols=True))
+    except ImportError:  # a broken or partial installation: train without a bar
         return None
-    return ProgressBar(tqdm(total=total, desc=desc, leave=False, file=stream, dynamic_ncols=True))
+    return None
 
 
 class ProgressBar:

@@ -149,3 +149,18 @@ class LRScheduler:
             raise ValueError(f"{owner}.load_state_dict: the state dict lacks the entries {missing}.")
         for key in self._state_keys:
             setattr(self, key, _copy(state_dict[key]))
+
+    def _repr_fields(self) -> dict[str, Any]:
+        """Hyperparameters (the public ``_state_keys``), then the position and the current learning rates."""
+        fields = {k: getattr(self, k) for k in self._state_keys if not k.startswith("_") and k not in ("base_lrs", "last_epoch")}
+        fields.update(last_epoch=getattr(self, "last_epoch", None), lr=list(getattr(self, "_last_lr", [])))
+        return fields
+
+    def __repr__(self) -> str:
+        """E.g. ``StepLR(step_size=3, gamma=0.5, last_epoch=2, lr=[0.0005])``."""
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._repr_fields().items())})"
+
+    def _repr_html_(self) -> str:
+        from ..._html import block, table
+
+        return block(type(self).__name__, table(None, self._repr_fields().items()))
