@@ -99,6 +99,11 @@ class GradcheckReport:
 
     __repr__ = __str__
 
+    def _repr_html_(self) -> str:
+        from .._html import report_html
+
+        return report_html(str(self), self.ok)
+
 
 @dataclass
 class Failure:
@@ -184,6 +189,11 @@ class LayerReport:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        from .._html import report_html
+
+        return report_html(str(self), self.ok)
 
 
 # ---------------------------------------------------------------------------- shared phrases
