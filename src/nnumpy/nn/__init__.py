@@ -26,7 +26,7 @@ PyTorch parity side by side).
 from . import functional, init
 from ._activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from ._linear import Flatten, Identity, Linear
-from ._loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, Loss, MSELoss, NLLLoss
+from ._loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, Loss, MSELoss, NLLLoss, SmoothL1Loss
 from ._module import Module, Parameter, Sequential
 from ._batchnorm import BatchNorm1d, BatchNorm2d
 from ._conv import Conv2d
@@ -46,7 +46,7 @@ LAYERS = {
 #: Built-in loss classes by name.
 LOSSES = {
     cls.__name__: cls
-    for cls in (MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss)
+    for cls in (MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss)
 }
 
 __all__ = [
@@ -55,6 +55,6 @@ __all__ = [
     "ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax",
     "Dropout", "BatchNorm1d",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
-    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "init", "functional", "LAYERS", "LOSSES",
 ]

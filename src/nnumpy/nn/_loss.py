@@ -23,6 +23,7 @@ __all__ = [
     "MSELoss",
     "L1Loss",
     "HuberLoss",
+    "SmoothL1Loss",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
@@ -151,6 +152,40 @@ class HuberLoss(_ElementwiseLoss):
         a = np.abs(d)
         loss = np.where(a < self.delta, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
         return loss, np.clip(d, -self.delta, self.delta)
+
+
+class SmoothL1Loss(_ElementwiseLoss):
+    """ℓ = ½d²/β if |d| < β else |d| − ½β, d = x − t; dℓ/dx = clip(d, −β, β)/β.
+
+    HuberLoss divided by β (equal when β = 1, PyTorch's default); β = 0 is L1Loss.
+
+    Args:
+        reduction: 'mean' | 'sum' | 'none'.
+        beta: β >= 0, where the loss turns from quadratic to linear (default 1.0).
+
+    Shape:
+        input and target: any shape, the same; output: a float, or the input's shape with 'none'.
+
+    Example:
+        >>> SmoothL1Loss(beta=0.5)(np.array([0.25, 2.0]), np.array([0.0, 0.0]))  # (0.0625 + 1.75) / 2
+        0.90625
+    """
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction)
+        self.beta = check_float("SmoothL1Loss", "beta", beta, ge=0)
+
+    def get_config(self):
+        return {"reduction": self.reduction, "beta": self.beta}
+
+    def _loss_and_grad(self, x, t):
+        d = x - t
+        a = np.abs(d)
+        if self.beta == 0:
+            return a, np.sign(d)
+        q = np.minimum(a, self.beta)  # the quadratic branch squares at most β: no overflow for huge |d|
+        loss = np.where(a < self.beta, 0.5 * q * q / self.beta, a - 0.5 * self.beta)
+        return loss, np.clip(d, -self.beta, self.beta) / self.beta
 
 
 def _weight_array(weight, owner: str, shape=None):
