@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import one_line
+from ._imageprep import dark_on_light, prepare_glyph
 
-__all__ = ["input_kind", "read_image", "read_array", "as_batch"]
+__all__ = ["input_kind", "read_image", "image_input", "read_array", "as_batch"]
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -28,8 +29,8 @@ def input_kind(path: Path) -> str:
     )
 
 
-def read_image(path: Path, side: int, invert: str, notes: list[str]) -> np.ndarray:
-    """A grayscale image as a (side, side) float array in [0, 1], digit bright on dark; remarks go to ``notes``."""
+def read_image(path: Path) -> np.ndarray:
+    """A picture as an ``(H, W)`` float32 grayscale array in [0, 1] (0 black); transparency becomes white paper."""
     try:
         from PIL import Image
     except ImportError:
@@ -41,21 +42,35 @@ def read_image(path: Path, side: int, invert: str, notes: list[str]) -> np.ndarr
                 rgba = img.convert("RGBA")
                 background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
                 img = Image.alpha_composite(background, rgba)
-            gray = img.convert("L")
-            if gray.size != (side, side):
-                resample = getattr(Image, "Resampling", Image).BILINEAR
-                notes.append(f"resized {gray.size[0]}x{gray.size[1]} -> {side}x{side}")
-                gray = gray.resize((side, side), resample)
-            a = np.asarray(gray, dtype=np.float32) / 255.0
+            return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
     except OSError as e:
         raise ValueError(f"cannot read image {path}: {one_line(e)}") from None
-    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
-    white = float(border.mean()) > 0.5
-    if invert == "yes" or (invert == "auto" and white):
+
+
+def image_input(a: np.ndarray, side: int, invert: str, prep: bool, notes: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The ``(side, side)`` input for a picture ``a``; remarks go to ``notes``. Returns ``(input, doubts)``.
+
+    With ``prep``, the MNIST-style preparation of ``_imageprep``; without, the
+    whole picture resized to ``side x side`` and, as ``invert`` says, inverted
+    when its background is light. ``doubts`` says why the picture may not be one
+    centred glyph (only with ``prep``).
+    """
+    if prep:
+        field, prep_notes, doubts = prepare_glyph(a, side, invert)
+        notes += prep_notes
+        return field, doubts
+    if a.shape != (side, side):
+        from PIL import Image
+
+        resample = getattr(Image, "Resampling", Image).BILINEAR
+        notes.append(f"resized {a.shape[1]}x{a.shape[0]} -> {side}x{side}")
+        img = Image.fromarray(np.ascontiguousarray(a, dtype=np.float32))
+        a = np.asarray(img.resize((side, side), resample), dtype=np.float32)
+    if invert == "yes" or (invert == "auto" and dark_on_light(a)):
         a = 1.0 - a
         notes.append("inverted (white background; the model expects a light digit on black)"
                      if invert == "auto" else "inverted (--invert yes)")
-    return a
+    return a, []
 
 
 def read_array(path: Path, kind: str, notes: list[str]) -> np.ndarray:

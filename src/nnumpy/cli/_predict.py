@@ -12,8 +12,8 @@ import numpy as np
 from .._inspect import model_dtype
 from ._config import check_int, first_width
 from ._data import load_model, model_metadata
-from ._errors import EXIT_OK, usage_errors
-from ._inputs import as_batch, input_kind, read_array, read_image
+from ._errors import EXIT_OK, note, usage_errors
+from ._inputs import as_batch, image_input, input_kind, read_array, read_image
 
 __all__ = ["add_parser", "run"]
 
@@ -22,13 +22,18 @@ def add_parser(sub, parents: list[argparse.ArgumentParser]) -> None:
     """Add ``predict`` and its options to the subparsers ``sub``."""
     r = sub.add_parser("predict", parents=parents, help="classify .npy, IDX or image files",
                        description="Print the predicted class and top probabilities for each sample. Images are "
-                                   "read as grayscale, resized to the model's input and inverted when their "
-                                   "background is white (needs Pillow: pip install 'nnumpy[image]').")
+                                   "read as grayscale and prepared as MNIST digits were: inverted when the ink is "
+                                   "dark on light, cropped to the ink, the longer side scaled to 20/28 of the "
+                                   "model's input, centred by centre of mass; a warning on stderr says when a "
+                                   "picture does not look like one centred glyph (needs Pillow: "
+                                   "pip install 'nnumpy[image]').")
     r.add_argument("model", help="model file")
     r.add_argument("files", nargs="+", metavar="FILE", help=".npy (one sample or a batch), IDX (.idx, *-ubyte, .gz) or .png/.jpg")
     r.add_argument("--top", type=int, default=3, help="probabilities to show per sample (default 3)")
     r.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
-                   help="invert image colours: auto (when the background is white), yes, no")
+                   help="invert image colours: auto (when the background is light), yes, no")
+    r.add_argument("--no-prep", action="store_true",
+                   help="no MNIST-style preparation of images: resize the whole picture to the model's input")
     r.set_defaults(func=run)
 
 
@@ -76,15 +81,18 @@ def run(args) -> int:
         if kind == "image":
             if not features or side * side != features:
                 raise ValueError(f"{name}: the model reads {features} features, not a square image; pass a .npy array.")
-            a = read_image(path, side, args.invert, notes)
+            a, doubts = image_input(read_image(path), side, args.invert, not args.no_prep, notes)
+            if doubts:
+                note(f"warning: {name} does not look like one centred glyph ({'; '.join(doubts)}): "
+                     "the prediction is a guess")
         else:
             a = read_array(path, kind, notes)
         X = as_batch(a, features, path).astype(dt, copy=False)
         if not np.isfinite(X).all():
             raise ValueError(f"{name} contains NaN or infinity.")
         probs = _probabilities(model, model(X))
-        for note in notes:
-            print(f"{name}: {note}")
+        for remark in notes:
+            print(f"{name}: {remark}")
         k = min(args.top, probs.shape[1])
         for i, row in enumerate(probs):
             order = np.argsort(-row, kind="stable")[:k]
