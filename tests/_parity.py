@@ -29,7 +29,8 @@ DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float6
 
 # Layers whose torch.nn twin has the same class name and constructor arguments (by design).
 _TWINS = ("Linear", "Identity", "Flatten", "ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh",
-          "Softplus", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d")
+          "Softplus", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d", "Conv2d", "MaxPool2d", "AvgPool2d",
+          "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d")
 
 
 def require_torch():

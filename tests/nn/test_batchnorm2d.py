@@ -10,17 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import _parity
 from _gradcheck import SEEDS, assert_layer_gradcheck
 from _parity import DTYPES, TOL, assert_close, assert_layer_matches_torch, tensor, torch_module
 
 from nnumpy import nn
-
-
-@pytest.fixture(autouse=True)
-def _bn2d_twin(monkeypatch):
-    """tests/_parity.py builds torch twins only for the names in ``_TWINS``; BatchNorm2d's is torch.nn.BatchNorm2d."""
-    monkeypatch.setattr(_parity, "_TWINS", _parity._TWINS + ("BatchNorm2d",))
 
 
 def _random_affine(bn, seed=100):

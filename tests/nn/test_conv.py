@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import _parity
 from _gradcheck import SEEDS, away_from_kinks
 from _parity import DTYPES, assert_layer_matches_torch
 
@@ -19,12 +18,6 @@ import nnumpy
 from nnumpy import nn
 from nnumpy.check import check_layer, gradcheck
 from nnumpy.nn import _im2col
-
-
-@pytest.fixture(autouse=True)
-def _conv_twins(monkeypatch):
-    """tests/_parity.py builds torch twins only for the names in ``_TWINS``; Conv2d's twin is torch.nn.Conv2d."""
-    monkeypatch.setattr(_parity, "_TWINS", _parity._TWINS + ("Conv2d",))
 
 
 # ---------------------------------------------------------------------------- gradient check

@@ -12,18 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import _parity
 from _gradcheck import SEEDS, away_from_kinks
 from _parity import DTYPES, assert_layer_matches_torch
 
 from nnumpy import nn
 from nnumpy.check import check_layer, gradcheck
-
-
-@pytest.fixture(autouse=True)
-def _pool_twins(monkeypatch):
-    """tests/_parity.py builds torch twins only for the names in ``_TWINS``; these have torch.nn twins of the same name."""
-    monkeypatch.setattr(_parity, "_TWINS", _parity._TWINS + ("MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"))
 
 
 def assert_piecewise_linear_gradcheck(layer, shape, seed):
