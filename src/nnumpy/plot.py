@@ -364,7 +364,8 @@ def plot_confusion_matrix(y_true=None, y_pred=None, *, matrix=None, classes=None
         y_true: true labels ``(N,)``.
         y_pred: predicted labels ``(N,)`` or scores ``(N, C)`` (argmax is taken).
         matrix: a precomputed ``(C, C)`` count matrix instead of the labels.
-        classes: class names (default ``0 .. C-1``).
+        classes: class names, e.g. ``nnumpy.datasets.class_names('fashion-mnist')``
+            (default ``0 .. C-1``).
         normalize: show each row as fractions of the true class (default False).
         path: save a PNG there (atomically), if given.
 
@@ -408,7 +409,8 @@ def plot_confusion_matrix(y_true=None, y_pred=None, *, matrix=None, classes=None
                 text = f"{v:.2f}" if normalize else f"{int(v)}"
                 ax.text(j, i, text, ha="center", va="center", fontsize=8,
                         color="white" if vmax and v > 0.6 * vmax else "black")
-    ax.set_xticks(range(c), names, rotation=45 if c > 10 else 0)
+    tilt = c > 10 or max(len(n) for n in names) > 3  # long names (Fashion-MNIST's "Ankle boot") would overlap
+    ax.set_xticks(range(c), names, rotation=45 if tilt else 0, ha="right" if tilt else "center")
     ax.set_yticks(range(c), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")

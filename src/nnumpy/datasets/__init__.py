@@ -10,18 +10,20 @@
   the user cache and (Fashion-MNIST) Debian's package directory, else
   downloaded and checksum-verified.
 
-``available()`` lists them; ``read_idx`` / ``write_idx`` handle IDX files.
+``available()`` lists them; ``class_names(name)`` names the classes (Fashion-MNIST's
+"T-shirt/top" ... "Ankle boot", iris's species); ``read_idx`` / ``write_idx`` handle IDX files.
 """
 
 from __future__ import annotations
 
 from ._download import cache_dir, download, search_dirs
 from ._idx import read_idx, read_idx_pair, write_idx
-from ._registry import DatasetInfo, available, dataset_names, format_available, load
+from ._registry import DatasetInfo, available, class_names, dataset_names, format_available, load
 from ._toy import make_blobs, make_circles, make_moons, make_spiral, make_xor
 
 __all__ = [
     "load",
+    "class_names",
     "available",
     "format_available",
     "dataset_names",

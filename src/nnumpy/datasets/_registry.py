@@ -16,7 +16,7 @@ from . import _download
 from ._bundled import BUNDLED_DIR, load_digits, load_iris, load_mnist_sample
 from ._toy import blob_centers, make_blobs, make_circles, make_moons, make_spiral, make_xor
 
-__all__ = ["DatasetInfo", "load", "available", "format_available", "dataset_names"]
+__all__ = ["DatasetInfo", "load", "available", "format_available", "dataset_names", "class_names"]
 
 # name -> (loader, size, source)
 _BUNDLED = {
@@ -44,6 +44,17 @@ _REMOTE = {
     "fashion-mnist": ("70,000 images 1x28x28 (60,000 / 10,000)", "Zalando Research (H. Xiao et al.); MIT"),
 }
 _REMOTE_KWARGS = ("verify", "progress")
+_DIGITS = tuple(str(d) for d in range(10))
+#: Class names by label index. Fashion-MNIST's are Zalando's (github.com/zalandoresearch/fashion-mnist,
+#: "Labels"); iris's are the species of the bundled file's header (Iris setosa, versicolor, virginica).
+_CLASS_NAMES = {
+    "mnist-sample": _DIGITS,
+    "mnist": _DIGITS,
+    "digits": _DIGITS,
+    "iris": ("setosa", "versicolor", "virginica"),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                      "Ankle boot"),
+}
 _SEED_SPLIT = {"train": 0, "test": 1}
 _SEED_CENTERS = 2  # spawn key of the stream blob centres come from (shared by both splits)
 
@@ -172,6 +183,49 @@ def load(name: str, split: str = "train", data_dir=None, download: bool = True, 
         return make(**kwargs, rng=_stream(seed, _SEED_SPLIT[split], owner))
     _check_kwargs(key, kwargs, _REMOTE_KWARGS)
     return _download.load_remote(key, split, data_dir, download, **kwargs)
+
+
+def class_names(name: str, **kwargs) -> list[str]:
+    """The name of each class of data set ``name``, indexed by label: ``class_names(name)[y[i]]``.
+
+    MNIST-like digits (``mnist``, ``mnist-sample``, ``digits``) are ``"0"`` to
+    ``"9"``; Fashion-MNIST's are ``"T-shirt/top"``, ``"Trouser"``, ...,
+    ``"Ankle boot"``; iris's the species. Generated sets have no names, so
+    their classes are ``"0"``, ``"1"``, ...; their count follows the
+    generator's arguments as :func:`load` takes them (``n_classes`` for
+    ``spiral``, ``centers`` for ``blobs``). Nothing is loaded or downloaded.
+
+    Args:
+        name (str): a data set name, as for :func:`load`.
+        **kwargs: for generated sets, the generator arguments that set the class count.
+
+    Raises:
+        DataError: unknown name. TypeError: an argument the data set does not take.
+
+    Example:
+        >>> class_names("fashion-mnist")[9]
+        'Ankle boot'
+        >>> class_names("iris")
+        ['setosa', 'versicolor', 'virginica']
+        >>> class_names("spiral", n_classes=4)
+        ['0', '1', '2', '3']
+    """
+    key = _canonical(name)
+    if key in _CLASS_NAMES:
+        _check_kwargs(key, kwargs, ())
+        return list(_CLASS_NAMES[key])
+    make = _GENERATED[key]
+    params = inspect.signature(make).parameters
+    _check_kwargs(key, kwargs, tuple(params))
+    if key == "spiral":
+        n = check_int(f"class_names({key!r})", "n_classes", kwargs.get("n_classes", params["n_classes"].default), ge=1)
+    elif key == "blobs":
+        centers = kwargs.get("centers", params["centers"].default)
+        n = len(centers) if not isinstance(centers, numbers.Integral) else check_int(
+            f"class_names({key!r})", "centers", centers, ge=1)
+    else:
+        n = 2
+    return [str(i) for i in range(n)]
 
 
 def available(data_dir=None) -> list[DatasetInfo]:
