@@ -292,6 +292,12 @@ class FitLoop:
         rng_state = ckpt.rng_state or {}
         if extra is None or "loader" not in rng_state:
             raise ValueError(f"{owner}: {path} was not written by fit(checkpoint=...), so it cannot be resumed.")
+        if extra.get("validation") != self.validation:
+            raise ValueError(
+                f"{owner}: {path} was written by a run that held out {_held_out_text(extra.get('validation'))}, "
+                f"but this call holds out {_held_out_text(self.validation)}: resume with the same training data, "
+                "validation_split and rng (an int seed: rng=None draws other samples)."
+            )
         if (self.scheduler is None) != (ckpt.scheduler_state is None):
             raise ValueError(
                 f"{owner}: {path} was saved {'with' if ckpt.scheduler_state is not None else 'without'} a "
@@ -305,12 +311,6 @@ class FitLoop:
             if name not in saved_rngs:
                 raise ValueError(f"{owner}: {path} holds no RNG state for module {name!r} ({type(m).__name__}).")
             m.rng.bit_generator.state = saved_rngs[name]
-        if extra.get("validation") != self.validation:
-            raise ValueError(
-                f"{owner}: {path} was written by a run that held out {_held_out_text(extra.get('validation'))}, "
-                f"but this call holds out {_held_out_text(self.validation)}: resume with the same training data, "
-                "validation_split and rng (an int seed: rng=None draws other samples)."
-            )
         self.restore_callbacks(extra.get("callbacks", []))
         state.epoch, state.step = int(ckpt.epoch), int(ckpt.step)
         state.load_epoch_sums(extra["partial"])
