@@ -13,17 +13,18 @@ A layer's backward sits next to its forward, in one file per family:
 - ``_im2col.py``: the sliding-window machinery they share (window view, im2col, col2im, padding);
 - ``_dropout.py``, ``_batchnorm.py``: the layers that behave differently in training
   (``Dropout``, ``Dropout2d``, ``BatchNorm1d``, ``BatchNorm2d``);
-- ``_loss.py``: MSE, L1, Huber, BCE, BCE-with-logits, cross-entropy, NLL
+- ``_loss.py``: MSE, L1, Huber, SmoothL1, BCE, BCE-with-logits, cross-entropy, NLL
   (the last two also per pixel, ``(N, C, H, W)`` with ``(N, H, W)`` targets);
 - ``functional.py``: the stable kernels they share (sigmoid, logsumexp, softmax, GELU);
 - ``init.py``: weight initialisers (Kaiming, Xavier, …);
+- ``utils.py``: gradient clipping (``clip_grad_norm_``, ``clip_grad_value_``);
 - ``_summary.py``: ``Module.summary`` and the forward/backward wrapping ``nnumpy.trace`` uses.
 
 The tests of each layer are in ``tests/nn/test_<family>.py`` (gradient checks and
 PyTorch parity side by side).
 """
 
-from . import functional, init
+from . import functional, init, utils
 from ._activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from ._linear import Flatten, Identity, Linear
 from ._loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, Loss, MSELoss, NLLLoss, SmoothL1Loss
@@ -56,5 +57,5 @@ __all__ = [
     "Dropout", "BatchNorm1d",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "Dropout2d",
     "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-    "init", "functional", "LAYERS", "LOSSES",
+    "init", "functional", "utils", "LAYERS", "LOSSES",
 ]
