@@ -9,6 +9,7 @@ divisor_override, adaptive windows that overlap, softmax's implicit axis.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import subprocess
 import sys
@@ -234,3 +235,21 @@ def test_onnx_core_and_module_import_do_not_import_onnx():
     )
     done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_onnx_interop_page_code_runs(tmp_path, monkeypatch):
+    # docs/interop.md (and its Korean twin, which has the same code blocks) pastes no outputs;
+    # its claims are asserts in the code, and every python block must run, in order, in one session.
+    pytest.importorskip("sklearn")
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "interop.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 3, "docs/interop.md lost its code blocks"
+    monkeypatch.chdir(tmp_path)  # the page writes digits.onnx and iris.onnx
+    namespace: dict = {"__name__": "interop_page"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for code in blocks:
+            exec(compile(code, str(page), "exec"), namespace)
+    assert (tmp_path / "digits.onnx").is_file() and (tmp_path / "iris.onnx").is_file()
