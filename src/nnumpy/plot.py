@@ -32,6 +32,7 @@ from ._atomic import atomic_write, atomic_write_bytes
 from ._html import in_kernel
 from ._inspect import hooked, model_dtype
 from .nn._module import Module
+from ._plot_conv import plot_feature_maps, plot_filters  # the CNN plots live in their own module
 
 __all__ = [
     "plot_curves",
@@ -41,6 +42,8 @@ __all__ = [
     "plot_misclassified",
     "plot_weights",
     "plot_activations",
+    "plot_filters",
+    "plot_feature_maps",
 ]
 
 _INSTALL = "pip install 'nnumpy[plot]'"
