@@ -403,3 +403,32 @@ def test_registry_module_exports_once():
     assert set(datasets.__all__) >= {"load", "available", "read_idx", "write_idx", "make_moons"}
     assert _registry.load is datasets.load
     assert os.path.basename(_bundled.BUNDLED_DIR) == "_bundled"
+
+
+# --------------------------------------------------------------------------- class names
+@pytest.mark.parametrize("name", ["mnist-sample", "iris", "digits", "xor", "blobs", "moons", "circles", "spiral"])
+def test_class_names_one_per_class_of_the_data(name):
+    names = datasets.class_names(name)
+    _, y = datasets.load(name, split="train")
+    assert len(names) == int(y.max()) + 1 and all(isinstance(n, str) for n in names)
+
+
+def test_class_names_of_the_known_sets():
+    assert datasets.class_names("mnist") == [str(d) for d in range(10)]
+    fashion = datasets.class_names("Fashion_MNIST")
+    assert fashion[0] == "T-shirt/top" and fashion[9] == "Ankle boot" and len(fashion) == 10
+    header = (_bundled.BUNDLED_DIR / "iris.csv").read_text(encoding="ascii").splitlines()[0].split(",")[2:]
+    assert datasets.class_names("iris") == header == ["setosa", "versicolor", "virginica"]
+    assert datasets.class_names("spiral", n_classes=5) == ["0", "1", "2", "3", "4"]
+    assert datasets.class_names("blobs", centers=[[0, 0], [1, 1]]) == ["0", "1"]
+    X, y = datasets.load("iris")  # load itself still returns the pair
+    assert X.shape[0] == y.shape[0]
+
+
+def test_class_names_bad_input():
+    with pytest.raises(DataError, match="unknown data set 'nope'"):
+        datasets.class_names("nope")
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        datasets.class_names("iris", n_classes=3)
+    with pytest.raises(ValueError, match="The 'n_classes' parameter"):
+        datasets.class_names("spiral", n_classes=0)

@@ -219,3 +219,61 @@ def test_plot_is_lazy_and_never_uses_pyplot(tmp_path):
     done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "c.png").exists()
+
+
+class _Formatter:
+    """IPython's image/png formatter, reduced to the two calls nnumpy.plot makes."""
+
+    def __init__(self, registered=None):
+        self.types = dict(registered or {})
+
+    def lookup_by_type(self, cls):
+        if cls not in self.types:
+            raise KeyError(cls)
+        return self.types[cls]
+
+    def for_type(self, cls, func):
+        self.types[cls] = func
+
+
+def _fake_kernel(monkeypatch, formatter):
+    import types
+
+    shell = types.SimpleNamespace(kernel=object(),
+                                  display_formatter=types.SimpleNamespace(formatters={"image/png": formatter}))
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: shell
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+
+
+def test_plot_figures_show_inline_under_a_kernel(monkeypatch):
+    from matplotlib.figure import Figure
+
+    formatter = _Formatter()
+    _fake_kernel(monkeypatch, formatter)
+    fig = plot.plot_curves({"loss": [1.0, 0.5]})
+    png = formatter.lookup_by_type(Figure)(fig)
+    assert png.startswith(b"\x89PNG")
+    # %matplotlib inline (or the user) registered a view already: it is kept
+    kept = _Formatter({Figure: print})
+    _fake_kernel(monkeypatch, kept)
+    plot.plot_curves({"loss": [1.0, 0.5]})
+    assert kept.types[Figure] is print
+
+
+def test_plot_registers_nothing_outside_a_kernel(monkeypatch):
+    import types
+
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: None  # IPython imported, but no shell (a script)
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    plot.plot_curves({"loss": [1.0, 0.5]})  # nothing to register with, and no error
+
+
+def test_plot_confusion_matrix_shows_class_names():
+    from nnumpy.datasets import class_names
+
+    names = class_names("fashion-mnist")
+    fig = plot.plot_confusion_matrix([0, 9, 9], [0, 9, 3], classes=names)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == names and ticks[9] == "Ankle boot"

@@ -1,5 +1,6 @@
 """fit, evaluate, History and the metrics: learning, bookkeeping, modes, determinism, bad input."""
 
+import importlib.util
 import io as stdio
 import os
 import subprocess
@@ -556,3 +557,27 @@ def test_fit_state_is_the_one_record_of_the_position(tmp_path):
     # The checkpoint keeps the interrupted epoch's sums under the keys it always had.
     partial = io.load_checkpoint(path).extra["fit"]["partial"]
     assert sorted(partial) == ["batch", "correct", "counted", "elapsed", "loss_sum", "seen"]
+
+
+@pytest.mark.parametrize("kernel, widgets, tty, progress, expected", [
+    (True, True, False, True, "notebook"),    # Jupyter: tqdm's widget
+    (True, False, False, True, "terminal"),   # Jupyter without ipywidgets: the text bar, which it shows too
+    (False, True, True, True, "terminal"),    # a terminal
+    (False, True, False, True, None),         # a pipe or a log file
+    (True, True, True, False, None),          # not wanted
+])
+def test_fit_progress_bar_kind(monkeypatch, kernel, widgets, tty, progress, expected):
+    pytest.importorskip("tqdm")
+    from nnumpy.train import _progress
+
+    class Stream(stdio.StringIO):
+        def isatty(self):
+            return tty
+
+    monkeypatch.setattr(_progress, "in_kernel", lambda: kernel)
+    monkeypatch.setattr(sys, "stderr", Stream())
+    if not widgets:
+        monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    elif importlib.util.find_spec("ipywidgets") is None:
+        pytest.skip("ipywidgets is not installed")
+    assert _progress.bar_kind(progress) == expected
