@@ -380,8 +380,8 @@ def setup_threads(threads: int) -> None:
         os.environ[var] = str(threads)
 
 
-def clear_openblas_overrides(argv) -> None:
-    """Re-run this script without ``OPENBLAS_OVERRIDES`` in the environment, if any is set.
+def clear_openblas_overrides(argv, script=None) -> None:
+    """Re-run ``script`` (default: this one) without ``OPENBLAS_OVERRIDES`` in the environment, if any is set.
 
     OpenBLAS reads them when NumPy loads it, so unsetting them needs a fresh process.
     """
@@ -393,7 +393,7 @@ def clear_openblas_overrides(argv) -> None:
     env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_OVERRIDES}
     env["BENCH_CLEARED_OVERRIDES"] = ",".join(f"{v}={os.environ[v]}" for v in found)
     sys.stdout.flush()
-    os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
+    os.execve(sys.executable, [sys.executable, str(Path(script or __file__).resolve()), *argv], env)
 
 
 def blas_kernel(pools: dict) -> str:
