@@ -197,3 +197,44 @@ def test_subprocess_train_and_predict(tmp_path):
     proc = _python_m("predict", "run/model.safetensors", "x.npy", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count(": class ") == 2
+
+
+# ---------------------------------------------------------------------------- standard output closed early
+def _python_m_closed_stdout(*args, cwd) -> tuple[int, str]:
+    """Run ``python -m nnumpy`` with a stdout whose reader has already gone: every write meets EPIPE."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "nnumpy", *args], cwd=cwd, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120,
+                              env={**os.environ, "PYTHONWARNINGS": "error"})
+    finally:
+        os.close(write_end)
+    return proc.returncode, proc.stderr
+
+
+def test_subprocess_closed_stdout_ends_datasets_quietly(tmp_path):
+    code, err = _python_m_closed_stdout("datasets", cwd=tmp_path)
+    assert (code, err) == (141, "")  # as a tool ended by SIGPIPE, without a word
+
+
+def test_subprocess_closed_stdout_train_goes_on_and_writes_its_files(tmp_path):
+    code, err = _python_m_closed_stdout("train", *IRIS, "--epochs", "3", "--out", "run", cwd=tmp_path)
+    assert (code, err) == (0, "")
+    for name in ("model.safetensors", "checkpoint.safetensors", "history.csv", "run.toml"):
+        assert (tmp_path / "run" / name).is_file(), name
+    assert len((tmp_path / "run" / "history.csv").read_text().splitlines()) == 1 + 3
+
+
+@pytest.mark.parametrize("command", ["datasets", "train --dataset iris --epochs 3 --no-progress --out run"])
+def test_subprocess_piped_into_head(tmp_path, command):
+    bash = f"{sys.executable} -m nnumpy {command} | head -1; echo \"status ${{PIPESTATUS[0]}}\""
+    proc = subprocess.run(["bash", "-c", bash], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONWARNINGS": "error"})
+    first, status = proc.stdout.splitlines()
+    assert proc.stderr == ""
+    if command == "datasets":
+        assert first.split()[:2] == ["name", "kind"] and status in ("status 0", "status 141")
+    else:
+        assert first.startswith("data     iris") and status == "status 0"
+        assert (tmp_path / "run" / "model.safetensors").is_file()

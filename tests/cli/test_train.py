@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 
 import numpy as np
@@ -37,6 +40,48 @@ def test_train_prints_progress_chart_accuracy_and_paths(tmp_path, capsys):
     assert "test accuracy " in text
     assert str(out / "model.safetensors") in text
     assert f"figure: {out / 'curves.png'}" in text
+
+
+def test_train_validates_on_held_out_training_samples_and_tests_once(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *MNIST_TINY, "--epochs", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    # --limit 300 of each split, then 10% of the 300 training samples held out.
+    assert "data     mnist-sample: 270 train / 30 val / 300 test samples, 784 features, 10 classes" in text
+    run = tomllib.loads((out / "run.toml").read_text())["run"]
+    assert (run["train_samples"], run["val_samples"], run["test_samples"]) == (270, 30, 300)
+    history = nnumpy.train.History.from_csv(out / "history.csv")
+    assert all(round(a * 30, 6).is_integer() for a in history["val_accuracy"])  # out of 30 samples
+    assert text.count("test accuracy") == 1  # the test split: once, at the end
+    test_loss = float(text.split("test loss ")[1].split()[0])
+    assert round(history["val_loss"][-1], 4) != test_loss
+
+
+def test_train_val_split_zero_has_no_validation(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *IRIS, "--epochs", "2", "--val-split", "0", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "iris: 120 train / no val / 30 test samples" in text
+    assert "val_loss" not in text and "(o train)" in text
+    assert (out / "history.csv").read_text().splitlines()[0] == "epoch,loss,accuracy,lr,time"
+
+
+def test_train_without_layers_takes_the_widths_from_the_data_set(tmp_path, capsys):
+    assert main(["train", "--dataset", "moons", "--epochs", "2", "--no-progress", "--quiet", "--out", str(tmp_path)]) == 0
+    assert tomllib.loads((tmp_path / "run.toml").read_text())["model"]["layers"] == [2, 512, 256, 2]
+
+
+def test_train_run_toml_holds_every_setting_of_the_main_job(tmp_path, capsys):
+    assert main(["train", "--epochs", "1", "--limit", "100", "--no-progress", "--quiet", "--out", str(tmp_path)]) == 0
+    run = tomllib.loads((tmp_path / "run.toml").read_text())
+    assert run["train"] == {"dataset": "mnist-sample", "epochs": 1, "batch_size": 32, "seed": 0, "dtype": "float32",
+                            "limit": 100, "val_split": 0.1}
+    assert run["model"] == {"layers": [784, 512, 256, 10], "activation": "Sigmoid"}
+    assert run["optimizer"] == {"type": "SGD", "lr": 0.5, "momentum": 0, "dampening": 0, "weight_decay": 0,
+                                "nesterov": False, "maximize": False}
+    assert run["loss"]["type"] == "CrossEntropyLoss" and run["loss"]["reduction"] == "mean"
+    assert run["run"]["nnumpy_version"] == nnumpy.__version__ and run["run"]["numpy_version"] == np.__version__
+    assert {"python_version", "train_samples", "val_samples", "test_samples", "features", "classes"} <= set(run["run"])
 
 
 def test_train_default_out_dir_is_runs_dataset_timestamp(tmp_path, monkeypatch, capsys):
@@ -152,3 +197,47 @@ def test_train_without_plots_writes_only_curves(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 0
     assert [p.name for p in tmp_path.glob("*.png")] == ["curves.png"]
     assert not (tmp_path / cli.ANIMATION_FILE).exists()
+
+
+# ---------------------------------------------------------------------------- replay from run.toml
+REPLAY_RUNS = {
+    "flags (mnist-sample, SGD)": [*MNIST_TINY, "--epochs", "2", "--momentum", "0.9"],
+    "config (layer tables, dropout, scheduler)": ["--config", "CONFIG", "--epochs", "3", "--no-progress"],
+}
+
+
+@pytest.mark.parametrize("run", list(REPLAY_RUNS))
+def test_train_config_run_toml_replays_the_run_bit_for_bit(tmp_path, run):
+    from .test_config import CONFIG
+
+    (tmp_path / "config.toml").write_text(CONFIG)
+    flags = [str(tmp_path / "config.toml") if f == "CONFIG" else f for f in REPLAY_RUNS[run]]
+    # Separate processes, with BLAS on one thread: more threads may change the low bits of a matmul.
+    env = {**os.environ, "PYTHONWARNINGS": "error", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    for argv in (["train", *flags, "--out", "first", "--quiet"],
+                 ["train", "--config", "first/run.toml", "--out", "replay", "--quiet", "--no-progress"]):
+        proc = subprocess.run([sys.executable, "-m", "nnumpy", *argv], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""
+    first, replay = tensors(tmp_path / "first" / "model.safetensors"), tensors(tmp_path / "replay" / "model.safetensors")
+    assert first.keys() == replay.keys()
+    for k in first:
+        assert first[k].tobytes() == replay[k].tobytes(), k
+    assert (tmp_path / "first" / "run.toml").read_text() == (tmp_path / "replay" / "run.toml").read_text()
+    assert (tmp_path / "first" / "history.csv").read_text().split("time")[0] == \
+        (tmp_path / "replay" / "history.csv").read_text().split("time")[0]
+
+
+def test_train_replay_says_when_versions_differ(tmp_path, capsys):
+    assert main(["train", *IRIS, "--epochs", "1", "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    text = (tmp_path / "a" / "run.toml").read_text().replace(f'numpy_version = "{np.__version__}"',
+                                                            'numpy_version = "1.0.0"')
+    (tmp_path / "old.toml").write_text(text)
+    capsys.readouterr()
+    assert main(["train", "--config", str(tmp_path / "old.toml"), "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"nnumpy: {tmp_path / 'old.toml'} was written with numpy 1.0.0 (now {np.__version__}): "
+        "a replay may not match bit for bit."
+    ]

@@ -18,7 +18,13 @@ from ._rundir import ANIMATION_FILE, CURVES_FILE
 
 __all__ = ["MAX_FRAMES", "BoundarySnapshots", "has_matplotlib", "write_plots"]
 
-MAX_FRAMES = 40  # --plots on 2-D data: the GIF shows every k-th epoch, k = ceil(epochs / MAX_FRAMES)
+#: --plots on 2-D data: the GIF shows every k-th epoch, k = ceil(epochs / MAX_FRAMES). Drawing a
+#: frame costs matplotlib the same whatever the model, so the GIF's time grows with its frames,
+#: not with the run's: a small cap keeps it in proportion to a small run (the commit that set 10
+#: has the timings).
+MAX_FRAMES = 10
+#: Grid points per axis of each GIF frame (the still decision_boundary.png keeps the plot's default).
+GIF_RESOLUTION = 50
 
 
 def has_matplotlib() -> bool:
@@ -101,6 +107,6 @@ def write_plots(history, model, loss_fn, result: dict, X: np.ndarray, y: np.ndar
         if snapshots is not None and snapshots.frames:
             epochs, states = zip(*snapshots.frames)
             save(ANIMATION_FILE, lambda path: animate_decision_boundary(
-                model, X, y, list(states), epochs=list(epochs), resolution=60, path=path))
+                model, X, y, list(states), epochs=list(epochs), resolution=GIF_RESOLUTION, path=path))
     n = min(len(X), 256)
     save("activations.png", lambda path: plot_activations(model, X[:n], target=T[:n], loss_fn=loss_fn, path=path))
