@@ -211,12 +211,15 @@ def _run(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=120)
 
 
-def test_sklearn_core_does_not_import_sklearn():
-    done = _run("import sys, nnumpy, nnumpy.io, nnumpy.train\nassert 'sklearn' not in sys.modules, 'sklearn imported'\n")
+def test_sklearn_core_and_module_import_do_not_import_sklearn():
+    code = "import sys, nnumpy, nnumpy.io, nnumpy.train, nnumpy.sklearn\nassert 'sklearn' not in sys.modules, 'imported'\n"
+    done = _run(code)
     assert done.returncode == 0, done.stderr
 
 
 def test_sklearn_missing_package_names_the_extra():
-    done = _run("import sys\nsys.modules['sklearn'] = None\nimport nnumpy.sklearn\n")
+    done = _run("import sys\nsys.modules['sklearn'] = None\nimport nnumpy.sklearn\nnnumpy.sklearn.MLPClassifier\n")
     assert done.returncode != 0
     assert 'pip install "nnumpy[sklearn]"' in done.stderr
+    unknown = _run("import nnumpy.sklearn\nnnumpy.sklearn.MLPClassifer\n")
+    assert "has no attribute 'MLPClassifer'" in unknown.stderr
