@@ -522,3 +522,22 @@ def test_warmup_then_cosine_worked_example():
     half = (1 + math.cos(math.pi / 4)) / 2
     expected = [0.1, 0.325, 0.55, 0.775, 1.0, half, 0.5, 1 - half, 0.0]
     assert lrs == pytest.approx(expected, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------- the docs page
+def test_training_recipes_page_code_runs(tmp_path, monkeypatch, capsys, torch):
+    """docs/training-recipes.md (and its Korean twin, same code): every python block runs, in order."""
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "training-recipes.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 5
+    monkeypatch.chdir(tmp_path)  # the page writes model.safetensors and from_torch.safetensors
+    namespace: dict = {"__name__": "training_recipes"}
+    for i, block in enumerate(blocks):
+        exec(compile(block, f"{page.name} block {i}", "exec"), namespace)
+    printed = capsys.readouterr().out.split("\n")
+    assert printed[0].startswith("[0.02, 0.056, 0.092, 0.128, 0.164, 0.2, ")  # the warm-up, then the cosine
+    assert printed[1].startswith("True ")  # OneCycleLR stepped exactly total_steps times
+    assert printed[2:7] == ["True", "True", "1", "True 1", ""]
