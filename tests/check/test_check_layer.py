@@ -329,14 +329,14 @@ def test_check_layer_report_reads_well(tutorial):
     report = check_layer(ns["DenseTransposedGrad"](3, 3), (4, 3))
     assert isinstance(report, LayerReport) and not report
     text = str(report)
-    assert text.startswith("check_layer(DenseTransposedGrad) on input shape (4, 3): FAILED (1 of 8 checks failed)")
+    assert text.startswith("check_layer(DenseTransposedGrad) on input shape (4, 3): FAILED (1 of 9 checks failed)")
     failure = report.failures[0]
     tc = next(c for c in report.gradcheck.checks if c.name == "weight")
     idx = ", ".join(map(str, tc.worst_index))
     assert f"Worst entry weight[{idx}]" in failure
     assert f"{tc.analytic:.6g}" in failure and f"{tc.numeric:.6g}" in failure
     assert f"relative error {tc.max_rel_error:.2e}" in failure
-    assert "hint:" in text and "gradient check table" in text
+    assert "hint [transposed-weight-gradient]:" in text and "gradient check table" in text
 
 
 def test_check_layer_leaves_layer_untouched():

@@ -298,7 +298,7 @@ def test_gradcheck_report_table_names_worst_entry():
     report = gradcheck(SquareLinear(3, "transposed"), _X)
     text = str(report)
     assert isinstance(report, GradcheckReport) and not report
-    assert "FAIL" in text and "weight" in text and "hint:" in text
+    assert "FAIL" in text and "weight" in text and "hint [transposed-weight-gradient]:" in text
     worst = next(c for c in report.checks if c.name == "weight")
     assert worst.worst_index is not None and str(worst.worst_index) in text
     assert worst.n_bad >= 1 and worst.analytic_array.shape == (3, 3)

@@ -7,29 +7,40 @@ checks in order, one method each, on fresh float64 copies of the loss.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_float, check_shape
+from .._validation import check_choice, check_float, check_shape
 from ..nn._module import Module
-from ._gradcheck import gradcheck_loss
-from ._hints import LOSS_OVERFLOW_HINT, ratio_hint
-from ._numerics import nearly_equal, salted_generator
+from ._batch import batch_diagnosis, loss_batch_run
+from ._diagnoses import Diagnosis, L, check_lang, diagnosis
+from ._gradcheck import GRAD_OUTPUT_FIX, gradcheck_loss
+from ._hints import LOSS_OVERFLOW, ratio_hint
+from ._numerics import global_rng_kept, nearly_equal, salted_generator
 from ._report import GradcheckReport, LayerReport, error_text
-from ._steps import Subject, changes, check_gradient, check_large_inputs, validate_batch_sizes
+from ._steps import Subject, changes, check_gradient, check_large_inputs, extreme_run, validate_batch_sizes
 
-# The checks in the order they run, with the line each gets in the report.
+# The checks in the order they run, with the line each gets in the report (English, Korean).
 _LOSS_CHECKS = {
-    "forward": "forward runs, returns a finite loss and leaves pred and target unchanged",
-    "backward": "backward runs",
-    "grad_output": "backward leaves its incoming gradient (grad_output) unchanged",
-    "grad_shape": "backward returns a gradient of pred's shape",
-    "gradient": "d(loss)/d(pred) matches float64 central differences",
-    "repeatable": "backward() called twice gives the same gradient",
-    "batch": "forward and backward work for batch sizes {sizes}",
-    "large_inputs": "extreme predictions ({extreme}) give a finite loss and gradient (no overflow)",
+    "forward": L("forward runs, returns a finite loss and leaves pred and target unchanged",
+                 "forward가 실행되고 유한한 손실을 돌려주며 pred와 target을 바꾸지 않음"),
+    "backward": L("backward runs", "backward가 실행됨"),
+    "grad_output": L("backward leaves its incoming gradient (grad_output) unchanged",
+                     "backward가 받은 기울기(grad_output)를 바꾸지 않음"),
+    "grad_shape": L("backward returns a gradient of pred's shape", "backward가 pred와 같은 모양의 기울기를 돌려줌"),
+    "gradient": L("d(loss)/d(pred) matches float64 central differences", "d(loss)/d(pred)가 float64 중심 차분과 일치함"),
+    "repeatable": L("backward() called twice gives the same gradient", "backward()를 두 번 불러도 같은 기울기를 돌려줌"),
+    "batch": L("forward and backward work for batch sizes {sizes}", "배치 크기 {sizes}에서 forward와 backward가 동작함"),
+    "large_inputs": L("extreme predictions ({extreme}) give a finite loss and gradient (no overflow)",
+                      "극단적 예측값({extreme})에서도 손실과 기울기가 유한함 (오버플로 없음)"),
+    "kinks": L("pred equal to target gives a finite loss and gradient (no 0/0 at a kink)",
+               "pred와 target이 같을 때도 손실과 기울기가 유한함 (꺾이는 점에서 0/0 없음)"),
 }
+_EXTREMES = {"real": L("±1000", "±1000"), "probabilities": L("exactly 0 and 1", "정확히 0과 1")}
+PROBABILITY_NOTE = "forward refused N(0, 1) predictions ({error}); checked with probabilities in [0.05, 0.95]."
+PROBABILITY_NOTE_KO = "forward가 N(0, 1) 예측값을 거부해서({error}) [0.05, 0.95]의 확률로 검사했습니다."
 
 
 def check_loss(
@@ -42,6 +53,8 @@ def check_loss(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    pred_domain: str = "auto",
+    lang: str = "en",
 ) -> LayerReport:
     """Check a hand-written loss: d(loss)/d(pred) and the rules its backward must follow.
 
@@ -50,11 +63,17 @@ def check_loss(
     ``reduction='none'``), ``grad_shape``, ``gradient`` (float64 central
     differences), ``repeatable`` (``backward()`` twice gives the same
     gradient: no in-place scaling of a cached array), ``batch`` (batch sizes
-    1 and N, with ``target[:1]``) and ``large_inputs`` (predictions ±1000, or
-    exactly 0 and 1 for a loss on probabilities, with NumPy errors raised).
+    1 and N, with ``target[:1]``, gradients compared along a random
+    direction), ``large_inputs`` (predictions ±1000, or exactly 0 and 1 for a
+    loss on probabilities, with NumPy errors raised) and, for a target of
+    pred's shape, ``kinks`` (pred == target: an L1 backward of diff/|diff|
+    is 0/0 there).
 
-    Predictions are drawn from N(0, 1); if forward refuses them (a loss on
-    probabilities such as BCELoss), from U(0.05, 0.95).
+    Predictions are drawn from N(0, 1); if forward refuses them (it raises, or
+    gives NaN or a floating-point error such as log of a negative number: a
+    loss on probabilities such as BCELoss or the book's cross-entropy with
+    log(p + 1e-7)), from U(0.05, 0.95). ``pred_domain='probabilities'`` says
+    so from the start.
 
     Args:
         loss_fn: a ``Loss`` (``loss_fn(pred, target)`` returns the loss,
@@ -64,9 +83,12 @@ def check_loss(
         rng: seed or Generator for the predictions (default seed 0).
         batch_sizes: batch sizes for the ``batch`` check (default ``(1, N)``).
         eps, atol, rtol: as in :func:`gradcheck`.
+        pred_domain: ``'auto'`` (default: N(0, 1), or probabilities when
+            forward refuses those), ``'real'`` or ``'probabilities'``.
+        lang: ``'en'`` (default) or ``'ko'``: the language of the diagnoses.
 
     Returns:
-        LayerReport (``ok``, ``failures``, ``gradcheck``; ``print`` it).
+        LayerReport (``ok``, ``failures``, ``diagnoses``, ``gradcheck``; ``print`` it).
 
     Example:
         >>> from nnumpy import nn
@@ -91,33 +113,69 @@ def check_loss(
         raise ValueError(f"check_loss batch sizes must be <= N = {shape[0]} (they slice the target). Got {sizes}.")
     gen = salted_generator(0 if rng is None else rng, "check_loss")
     eps = check_float("check_loss", "eps", eps, gt=0)
-    return _LossCheck(loss_fn, shape, target, sizes, gen, eps, atol, rtol).run()
+    domain = check_choice("check_loss", "pred_domain", pred_domain, ("auto", "real", "probabilities"))
+    lang = check_lang("check_loss", lang)
+    with global_rng_kept():
+        return _LossCheck(loss_fn, shape, target, sizes, gen, eps, atol, rtol, domain, lang).run()
+
+
+def _to_pred(d: Diagnosis) -> Diagnosis:
+    facts = {k: (L(v.en.replace("the input gradient", "d(loss)/d(pred)"), v.ko.replace("입력 기울기", "d(loss)/d(pred)"))
+                 if isinstance(v, L) else v) for k, v in d.facts.items()}
+    return replace(d, tensor="pred" if d.tensor == "input" else d.tensor, facts=facts)
 
 
 def _name_pred(gc: GradcheckReport) -> None:
     """The gradient check calls the loss's first argument 'input'; the loss report calls it 'pred'."""
     for tc in gc.checks:
         tc.name = "pred"
-        tc.hints = [h.replace("the input gradient", "d(loss)/d(pred)") for h in tc.hints]
+        tc.diagnoses = [_to_pred(d) for d in tc.diagnoses]
+
+
+def _alternative_target(target: np.ndarray, pred_shape: tuple[int, ...]) -> tuple[np.ndarray, L] | None:
+    """One-hot rows as class indices, or class indices as one-hot rows, with the sentence that says so."""
+    t = target
+    if t.ndim == 2 and t.shape == pred_shape and np.isin(t, (0, 1)).all() and np.all(t.sum(axis=1) == 1):
+        return t.argmax(axis=1), L(
+            f"the loss uses the target as class indices (shape (N,)), but this target is one-hot (shape {t.shape}): "
+            "convert it with t.argmax(axis=1), or accept both forms (if t.ndim == 2: t = t.argmax(axis=1))",
+            f"손실이 타깃을 클래스 인덱스(모양 (N,))로 쓰는데, 이 타깃은 원-핫(모양 {t.shape})입니다. "
+            "t.argmax(axis=1)로 바꾸거나 두 형식을 모두 받으세요(if t.ndim == 2: t = t.argmax(axis=1))")
+    if t.ndim == 1 and len(pred_shape) == 2 and t.dtype.kind in "iu" and t.size and 0 <= t.min() and t.max() < pred_shape[1]:
+        return np.eye(pred_shape[1])[t], L(
+            f"the loss needs one-hot targets of pred's shape {pred_shape}, but this target holds class indices "
+            f"(shape {t.shape}): convert them with np.eye(C)[t], or index the row's class (p[np.arange(N), t])",
+            f"손실은 pred 모양 {pred_shape}의 원-핫 타깃이 필요한데, 이 타깃은 클래스 인덱스(모양 {t.shape})입니다. "
+            "np.eye(C)[t]로 바꾸거나 행마다 정답 클래스를 인덱싱하세요(p[np.arange(N), t])")
+    return None
 
 
 class _LossCheck:
     """One run of :func:`check_loss`, arguments already validated: a method per check."""
 
     def __init__(self, loss_fn: Module, shape: tuple[int, ...], target: np.ndarray, sizes: tuple[int, ...],
-                 gen: np.random.Generator, eps: float, atol: float, rtol: float):
+                 gen: np.random.Generator, eps: float, atol: float, rtol: float, domain: str = "auto",
+                 lang: str = "en"):
         self.subject = Subject(copy.deepcopy(loss_fn).to(np.float64))
         self.shape, self.target, self.sizes, self.gen = shape, target, sizes, gen
-        self.eps, self.atol, self.rtol = eps, atol, rtol
+        self.eps, self.atol, self.rtol, self.domain, self.lang = eps, atol, rtol, domain, lang
         self.none = getattr(self.subject.template, "reduction", None) == "none"
-        self.probabilities = False  # forward refused N(0, 1) predictions: a loss on probabilities
+        self.probabilities = domain == "probabilities"  # a loss on probabilities: predictions in (0, 1)
         self.loss_shape: tuple[int, ...] = ()  # () for a reduced loss, (N, ...) for reduction='none'
-        titles = dict(_LOSS_CHECKS, batch=_LOSS_CHECKS["batch"].format(sizes=" and ".join(map(str, sizes))),
-                      large_inputs=_LOSS_CHECKS["large_inputs"].format(extreme="±1000"))
+        titles = {k: v.get(lang) for k, v in _LOSS_CHECKS.items()}
+        titles["batch"] = titles["batch"].format(sizes=(" 및 " if lang == "ko" else " and ").join(map(str, sizes)))
+        self._set_extreme_title()
+        titles["large_inputs"] = self._large_title
         if not self.none:
             del titles["grad_output"]
+        if target.shape != shape or target.dtype.kind != "f":
+            del titles["kinks"]
         self.rep = LayerReport(target=type(loss_fn).__name__, input_shape=shape, kind="loss", titles=titles,
-                               checks={name: "skipped" for name in titles})
+                               checks={name: "skipped" for name in titles}, lang=lang)
+
+    def _set_extreme_title(self) -> None:
+        extreme = _EXTREMES["probabilities" if self.probabilities else "real"].get(self.lang)
+        self._large_title = _LOSS_CHECKS["large_inputs"].get(self.lang).format(extreme=extreme)
 
     def run(self) -> LayerReport:
         pred = self.forward()
@@ -134,6 +192,8 @@ class _LossCheck:
             self.repeatable(pred)
         self.batch()
         self.large_inputs()
+        if "kinks" in self.rep.checks:
+            self.kinks()
         return self.rep
 
     def _backward_of(self, mod: Module, out) -> Any:
@@ -141,45 +201,77 @@ class _LossCheck:
         return mod.backward(np.ones(np.shape(out))) if self.none else mod.backward()
 
     def forward(self) -> np.ndarray | None:
-        """Check 1, with a fallback to probabilities for losses that refuse logits.
+        """Check 1, with a fallback to probabilities for losses that refuse N(0, 1) predictions.
 
         Returns the predictions the loss accepted, or None when the later checks cannot run.
         """
         rep, shape, target = self.rep, self.shape, self.target
-        pred = self.gen.standard_normal(shape)
-        try:
-            value, wrote = self.subject.forward(pred, target)
-        except ValueError as first_error:
+        first_error: BaseException | str | None = None
+        if not self.probabilities:
+            pred = self.gen.standard_normal(shape)
+            try:
+                with np.errstate(invalid="raise", divide="raise"):  # log of a negative prediction: a domain error
+                    value, wrote = self.subject.forward(pred, target)
+                if np.asarray(value).dtype.kind == "f" and not np.all(np.isfinite(value)):
+                    first_error = f"it returned {value!r}"
+            except (ValueError, FloatingPointError, RuntimeWarning) as e:
+                first_error = e
+            except Exception as e:
+                self._forward_failed(e, pred)
+                return None
+        if first_error is not None or self.probabilities:
+            declared = self.probabilities
             pred = self.gen.uniform(0.05, 0.95, shape)
             try:
                 value, wrote = self.subject.forward(pred, target)
-            except Exception:
-                rep._fail("forward", "pred", f"forward raised {error_text(first_error)} for predictions of shape {shape}.")
+            except Exception as e:
+                self._forward_failed(e if first_error is None or isinstance(first_error, str) else first_error, pred)
                 return None
             self.probabilities = True
-            rep.notes.append(f"forward refused N(0, 1) predictions ({first_error}); checked with probabilities in "
-                             "[0.05, 0.95].")
-            rep.titles["large_inputs"] = _LOSS_CHECKS["large_inputs"].format(extreme="exactly 0 and 1")
-        except Exception as e:
-            rep._fail("forward", "pred", f"forward raised {error_text(e)} for predictions of shape {shape}.")
-            return None
+            if not declared:
+                why = first_error if isinstance(first_error, str) else str(first_error)
+                rep._note(L(PROBABILITY_NOTE.format(error=why), PROBABILITY_NOTE_KO.format(error=why)))
+            self._set_extreme_title()
+            rep.titles["large_inputs"] = self._large_title
         if wrote is not None:
             found = {"pred": changes("pred", pred, wrote[0]), "target": changes("target", target, wrote[1])}
             which = "pred" if found["pred"] or not found["target"] else "target"
             rep._fail("forward", which, f"forward writes into its {which} array in place; compute into a new array "
-                      "(d = pred - target, not pred -= target)." + (f" {found[which]}" if found[which] else ""))
+                      "(d = pred - target, not pred -= target)." + (f" {found[which]}" if found[which] else ""),
+                      [diagnosis("input-modified", which, example=f"{which} -= ...", fix="d = pred - target")])
         v = np.asarray(value)
         if not self.none and v.ndim != 0:
             rep._fail("forward", "loss", f"forward returned an array of shape {v.shape}; a loss with reduction "
-                      "'mean' or 'sum' returns one number.", ["reduce it: return float(per_sample.mean())"])
+                      "'mean' or 'sum' returns one number.", [diagnosis("loss-not-reduced", "loss")])
             return None
         if v.dtype.kind not in "fiu" or not np.all(np.isfinite(v)):
             rep._fail("forward", "loss", f"forward returned {value!r} for ordinary predictions: the loss must be a "
-                      "finite number.")
+                      "finite number.", [diagnosis("forward-error", "loss", error="a non-finite loss", shape=shape)])
             return None
         rep._pass("forward")
         self.loss_shape = v.shape
         return pred
+
+    def _target_form(self) -> Diagnosis | None:
+        """The loss runs with the target in the other form (one-hot rows or class indices): say so."""
+        alt = _alternative_target(self.target, self.shape)
+        if alt is None:
+            return None
+        other, detail = alt
+        for pred in (self.gen.standard_normal(self.shape), self.gen.uniform(0.05, 0.95, self.shape)):
+            m = self.subject.fresh()
+            try:
+                with np.errstate(invalid="raise", divide="raise"):
+                    m(pred, other)
+                    self._backward_of(m, m(pred, other))
+            except Exception:
+                continue
+            return diagnosis("target-form", "target", detail=detail)
+        return None
+
+    def _forward_failed(self, e: BaseException, pred: np.ndarray) -> None:
+        self.rep._fail("forward", "pred", f"forward raised {error_text(e)} for predictions of shape {self.shape}.",
+                       [self._target_form() or diagnosis("forward-error", "pred", error=error_text(e), shape=self.shape)])
 
     def backward(self) -> tuple[bool, Any]:
         """Check 2 (reduction='none' only: grad_output left alone) and backward itself. ``(ran, gradient)``."""
@@ -193,12 +285,15 @@ class _LossCheck:
                     rep._fail("grad_output", "grad_output", "backward modified its incoming gradient grad_output in "
                               "place" + (f": {change}" if change else " (the values happen to be unchanged, but it "
                                          "writes into the array)."),
-                              ["return grad * grad_output (a new array) instead of writing into grad_output"])
+                              [diagnosis("grad-output-modified", "grad_output", fix=L(
+                                  "return grad * grad_output (a new array) instead of writing into grad_output",
+                                  "grad_output에 쓰지 말고 grad * grad_output(새 배열)을 반환하세요"))])
                 rep._pass("grad_output")
             else:
                 grad = self.subject.module.backward()
         except Exception as e:
-            rep._fail("backward", "pred", f"backward raised {error_text(e)}.")
+            rep._fail("backward", "pred", f"backward raised {error_text(e)}.",
+                      [self._target_form() or diagnosis("backward-error", "pred", error=error_text(e))])
             return False, None
         rep._pass("backward")
         return True, grad
@@ -208,7 +303,11 @@ class _LossCheck:
         shape_ok = grad is not None and np.shape(grad) == self.shape
         if not shape_ok:
             self.rep._fail("grad_shape", "pred", f"backward returned {'None' if grad is None else f'shape {np.shape(grad)}'}; "
-                           f"d(loss)/d(pred) must have pred's shape {self.shape}.")
+                           f"d(loss)/d(pred) must have pred's shape {self.shape}.",
+                           [diagnosis("returns-none", "pred", shape=self.shape) if grad is None else
+                            diagnosis("grad-shape", "pred", detail=L(
+                                f"d(loss)/d(pred) must have pred's shape {self.shape}, got {np.shape(grad)}",
+                                f"d(loss)/d(pred)는 pred와 같은 모양 {self.shape}여야 하는데 {np.shape(grad)}입니다"))])
         self.rep._pass("grad_shape")
         return shape_ok
 
@@ -223,30 +322,48 @@ class _LossCheck:
             self.rep._fail("repeatable", "pred", f"a second backward() raised {error_text(e)}.")
         else:
             if not nearly_equal(g1, g2):
-                ratio = ratio_hint("pred", g2, g1, {}) or ""
+                ratio = ratio_hint("pred", g2, g1, {}, L("the second call", "두 번째 호출"))
                 self.rep._fail("repeatable", "pred", "calling backward() twice after one forward gave different "
                                "gradients: backward changes its cached gradient in place (e.g. self.grad /= n).",
-                               ["compute into a new array (return self.grad / n) so every call returns the same "
-                                "gradient"] + ([ratio.replace("the gradient of 'pred'", "the second call")] if ratio else []))
+                               [diagnosis("cache-modified", "pred"), ratio])
         self.rep._pass("repeatable")
 
+    def _pred(self, gen: np.random.Generator, b: int) -> np.ndarray:
+        size = (b,) + self.shape[1:]
+        return gen.uniform(0.05, 0.95, size) if self.probabilities else gen.standard_normal(size)
+
     def batch(self) -> None:
-        """Check 6: forward and backward at every batch size, with the target's first rows."""
+        """Check 6: forward and backward at every batch size (the target's first rows), the gradient compared."""
+        n = self.shape[0]
+        compare = not self.none and self.rep.checks.get("gradient") == "ok"
+        failed = {}
         for b in self.sizes:
-            size = (b,) + self.shape[1:]
-            pb = self.gen.uniform(0.05, 0.95, size) if self.probabilities else self.gen.standard_normal(size)
-            mb = self.subject.fresh()
-            try:
-                vb = mb(pb, self.target[:b].copy())
-                gb = self._backward_of(mb, vb)
-            except Exception as e:
-                self.rep._fail("batch", "pred", f"forward/backward raised {error_text(e)} for batch size {b} (pred "
-                               f"shape {pb.shape}).")
-                continue
-            if gb is None or np.shape(gb) != pb.shape:
-                self.rep._fail("batch", "pred", f"for batch size {b} backward returned shape {np.shape(gb)}, "
-                               f"expected {pb.shape}.")
+            found = loss_batch_run(self.subject, self._pred(self.gen, b), self.target[:b], self._backward_of,
+                                   compare and b != n, n)
+            if found is not None:
+                failed[b] = found
+        if failed:
+            def works(b: int) -> bool:
+                pb = self._pred(np.random.default_rng(b), b)
+                return loss_batch_run(self.subject, pb, self.target[np.arange(b) % n], self._backward_of, False, n) is None
+
+            diag = batch_diagnosis(failed, works, n, "pred", self.sizes)
+            for b, (tensor, message, _kind, _ratio) in failed.items():
+                self.rep._fail("batch", tensor, message, [diag or diagnosis("batch-error", tensor, b=b)])
         self.rep._pass("batch")
+
+    def kinks(self) -> None:
+        """Check 8: pred equal to the target (the kink of L1 and Huber-style losses), NumPy errors raised."""
+        t = self.target
+        stage, e, finite = extreme_run(self.subject.fresh(), lambda mod: mod(t.copy(), t.copy()), self._backward_of)
+        if not finite:
+            what = f"raised {error_text(e)}" if e is not None else "returned inf or NaN"
+            if stage == "backward":
+                found = diagnosis("kink-nan", "pred", error=error_text(e) if e is not None else "NaN")
+            else:
+                found = diagnosis("extreme-inputs", "pred", fix=LOSS_OVERFLOW)
+            self.rep._fail("kinks", "pred", f"with pred equal to the target, {stage} {what}.", [found])
+        self.rep._pass("kinks")
 
     def large_inputs(self) -> None:
         """Check 7: predictions of size ±1000 (or exactly 0 and 1 for probabilities), NumPy errors raised."""
@@ -258,4 +375,4 @@ class _LossCheck:
         what = "predictions of exactly 0 and 1" if self.probabilities else "predictions of size ±1000"
         target = self.target
         check_large_inputs(self.rep, self.subject.fresh, extremes, lambda mod, p: mod(p.copy(), target.copy()),
-                           self._backward_of, what, LOSS_OVERFLOW_HINT)
+                           self._backward_of, what, diagnosis("extreme-inputs", "pred", fix=LOSS_OVERFLOW))

@@ -8,8 +8,9 @@ generator state is saved once and restored before each evaluation.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -37,21 +38,105 @@ def salted_generator(rng, owner: str) -> np.random.Generator:
     return as_generator(rng, owner)
 
 
-def rng_states(module: Module) -> dict[int, Any]:
-    """The state of every submodule's ``rng`` Generator, by submodule id."""
-    return {
+_GLOBAL = "np.random"  # the key of NumPy's global generator among the saved states
+
+
+def rng_states(module: Module) -> dict[Any, Any]:
+    """The state of every submodule's ``rng`` Generator, by submodule id, and of NumPy's global generator.
+
+    The global one is there for layers written as in the Deep Learning from Scratch
+    book (Dropout drawing from ``np.random.rand``): replaying it makes every
+    evaluation of a central difference draw the same mask.
+    """
+    states: dict[Any, Any] = {
         id(m): copy.deepcopy(m.rng.bit_generator.state)
         for m in module.modules()
         if isinstance(getattr(m, "rng", None), np.random.Generator)
     }
+    states[_GLOBAL] = np.random.get_state()
+    return states
 
 
-def restore_rngs(states: dict[int, Any], module: Module) -> None:
-    """Put every submodule's ``rng`` back to the state :func:`rng_states` saved."""
+def restore_rngs(states: dict[Any, Any], module: Module) -> None:
+    """Put every submodule's ``rng`` (and the global generator) back to the state :func:`rng_states` saved."""
     for m in module.modules():
         rng = getattr(m, "rng", None)
         if isinstance(rng, np.random.Generator) and id(m) in states:
             rng.bit_generator.state = states[id(m)]
+    if _GLOBAL in states:
+        np.random.set_state(states[_GLOBAL])
+
+
+def _same_state(a, b) -> bool:
+    if isinstance(a, tuple):  # the legacy global state: ('MT19937', keys, pos, has_gauss, cached)
+        return a[0] == b[0] and np.array_equal(a[1], b[1]) and a[2:] == b[2:]
+    return a == b
+
+
+def draws_random(module: Module, call: Callable[[], Any]) -> tuple[Any, bool]:
+    """``(call(), whether it drew random numbers)`` from a submodule's ``rng`` or the global generator."""
+    before = rng_states(module)
+    result = call()
+    after = rng_states(module)
+    return result, any(not _same_state(before[k], after.get(k)) for k in before)
+
+
+@contextlib.contextmanager
+def global_rng_kept() -> Iterator[None]:
+    """The global NumPy generator leaves the block in the state it entered (the check replays it inside)."""
+    state = np.random.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def directional_module(template: Module, x: np.ndarray, R: np.ndarray | None, which: str | None,
+                       eps: float = 1e-6, seed: int = 0) -> tuple[float, float]:
+    """``(backward, central difference)`` of Σ module(x)·R along a random direction of the tensor(s) ``which``.
+
+    ``which`` is ``'input'``, a parameter name, or None for all of them together
+    (the JAX ``check_grads`` idea: one direction checks every tensor at once).
+    ``R`` None draws it. Random layers replay their generators at every call.
+    """
+    m = copy.deepcopy(template)
+    states = rng_states(m)
+    gen = np.random.default_rng(seed)
+    x = float64_copy(x)
+    restore_rngs(states, m)
+    out = np.asarray(m(x.copy()), dtype=np.float64)
+    R = gen.standard_normal(out.shape) if R is None else R
+    m.zero_grad()
+    g = m.backward(R.copy())
+    params = dict(m.named_parameters())
+    grads = {k: None if p.grad is None else np.array(p.grad, dtype=np.float64) for k, p in params.items()}
+    base = {k: np.array(p.data, dtype=np.float64) for k, p in params.items()}
+    V = gen.standard_normal(x.shape) if which in (None, "input") else np.zeros(x.shape)
+    U = {k: (gen.standard_normal(v.shape) if which in (None, k) and grads[k] is not None else np.zeros(v.shape))
+         for k, v in base.items()}
+    analytic = float(np.sum(np.asarray(g, dtype=np.float64) * V)) if np.any(V) else 0.0
+    analytic += sum(float(np.sum(grads[k] * U[k])) for k in base if np.any(U[k]) and grads[k].shape == U[k].shape)
+
+    def f(t: float) -> float:
+        restore_rngs(states, m)
+        for k, p in params.items():
+            p.data = base[k] + t * U[k]
+        return float(np.sum(np.asarray(m(x + t * V), dtype=np.float64) * R))
+
+    numeric = (f(eps) - f(-eps)) / (2.0 * eps)
+    return analytic, numeric
+
+
+def directional_loss(template: Module, pred: np.ndarray, target, eps: float = 1e-6,
+                     seed: int = 0) -> tuple[float, float]:
+    """``(backward, central difference)`` of a reduced loss along a random direction of pred."""
+    m = copy.deepcopy(template)
+    pred = float64_copy(pred)
+    V = np.random.default_rng(seed).standard_normal(pred.shape)
+    m(pred.copy(), copy.deepcopy(target))
+    analytic = float(np.sum(np.asarray(m.backward(), dtype=np.float64) * V))
+    numeric = (float(m(pred + eps * V, copy.deepcopy(target))) - float(m(pred - eps * V, copy.deepcopy(target)))) / (2 * eps)
+    return analytic, numeric
 
 
 def central_difference(f: Callable[[], float], arr: np.ndarray, eps: float) -> np.ndarray:

@@ -8,11 +8,28 @@ things the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable
 
 import numpy as np
 
+from ._diagnoses import Diagnosis, L
+
 __all__ = ["TensorCheck", "GradcheckReport", "Failure", "LayerReport"]
+
+
+def ranked(diagnoses: Iterable[Diagnosis], lang: str) -> list[Diagnosis]:
+    """The diagnoses, most likely root cause first (stable by rank), each (code, tensor) once, in ``lang``."""
+    seen, out = set(), []
+    for d in sorted(diagnoses, key=lambda d: d.rank):
+        if (d.code, d.tensor) not in seen:
+            seen.add((d.code, d.tensor))
+            out.append(d.in_lang(lang))
+    return out
+
+
+def hint_line(d: Diagnosis, lang: str) -> str:
+    """``hint [code]: sentence`` (힌트 in Korean)."""
+    return f"{'힌트' if lang == 'ko' else 'hint'} [{d.code}]: {d.text_in(lang)}"
 
 
 @dataclass
@@ -21,8 +38,8 @@ class TensorCheck:
 
     ``analytic_array`` and ``numeric_array`` hold the full gradients (the
     hand-written one may have a wrong shape or be ``None``); ``n_bad`` counts
-    the entries outside the tolerance and ``hints`` explains a recognisable
-    pattern in the error.
+    the entries outside the tolerance and ``diagnoses`` name a recognisable
+    pattern in the error (``hints`` are their English sentences).
     """
 
     name: str
@@ -37,7 +54,11 @@ class TensorCheck:
     n_bad: int = 0
     analytic_array: np.ndarray | None = field(default=None, repr=False, compare=False)
     numeric_array: np.ndarray | None = field(default=None, repr=False, compare=False)
-    hints: list[str] = field(default_factory=list)
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+
+    @property
+    def hints(self) -> list[str]:
+        return [d.text for d in self.diagnoses]
 
     def row(self) -> str:
         idx = "-" if self.worst_index is None else str(self.worst_index)
@@ -59,10 +80,17 @@ class GradcheckReport:
     eps: float = 1e-6
     atol: float = 1e-5
     rtol: float = 1e-3
+    lang: str = "en"
+    problem_diagnoses: list[Diagnosis] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems and all(c.ok for c in self.checks)
+
+    @property
+    def diagnoses(self) -> list[Diagnosis]:
+        """Every named bug, most likely first: ``report.diagnoses[0].code``."""
+        return ranked(self.problem_diagnoses + [d for c in self.checks for d in c.diagnoses], self.lang)
 
     @property
     def max_rel_error(self) -> float:
@@ -78,8 +106,8 @@ class GradcheckReport:
 
     @property
     def hints(self) -> list[str]:
-        """Every hint of every tensor, as ``"name: hint"`` strings."""
-        return [f"{c.name}: {h}" for c in self.checks for h in c.hints]
+        """Every hint of every tensor, as ``"name: hint"`` strings, in the report's language."""
+        return [f"{c.name}: {d.text_in(self.lang)}" for c in self.checks for d in c.diagnoses]
 
     def __bool__(self) -> bool:
         return self.ok
@@ -94,7 +122,9 @@ class GradcheckReport:
         ]
         lines += [c.row() for c in self.checks]
         lines += [f"problem: {p}" for p in self.problems]
-        lines += [f"hint: {h}" for h in self.hints]
+        lines += [hint_line(d, self.lang) for d in self.problem_diagnoses]
+        lines += [f"{hint_line(d, self.lang).split(': ', 1)[0]}: {c.name}: {d.text_in(self.lang)}"
+                  for c in self.checks for d in c.diagnoses]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -107,15 +137,21 @@ class GradcheckReport:
 
 @dataclass
 class Failure:
-    """One failed check: which ``check``, which ``tensor``, what happened and hints."""
+    """One failed check: which ``check``, which ``tensor``, what happened, and the ``diagnoses``."""
 
     check: str
     tensor: str
     message: str
-    hints: list[str] = field(default_factory=list)
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    lang: str = "en"
+
+    @property
+    def hints(self) -> list[str]:
+        """The diagnoses' sentences in the report's language."""
+        return [d.text_in(self.lang) for d in self.diagnoses]
 
     def __str__(self) -> str:
-        return self.message + "".join(f"\n   hint: {h}" for h in self.hints)
+        return self.message + "".join(f"\n   {hint_line(d, self.lang)}" for d in self.diagnoses)
 
 
 @dataclass
@@ -131,6 +167,8 @@ class LayerReport:
         gradcheck: the :class:`GradcheckReport` of the float64 gradient check
             (``None`` when forward or backward could not run).
         notes: observations that are not failures.
+        lang: ``'en'`` or ``'ko'``, the language of the diagnoses and of ``print(report)``.
+        diagnoses: every named bug, most likely root cause first (``report.diagnoses[0].code``).
     """
 
     target: str
@@ -141,10 +179,16 @@ class LayerReport:
     findings: list[Failure] = field(default_factory=list)
     gradcheck: GradcheckReport | None = None
     notes: list[str] = field(default_factory=list)
+    lang: str = "en"
 
     @property
     def ok(self) -> bool:
         return not self.findings
+
+    @property
+    def diagnoses(self) -> list[Diagnosis]:
+        """Every named bug of every failure, most likely root cause first."""
+        return ranked([d for f in self.findings for d in f.diagnoses], self.lang)
 
     @property
     def failures(self) -> list[str]:
@@ -163,9 +207,14 @@ class LayerReport:
     def __bool__(self) -> bool:
         return self.ok
 
-    def _fail(self, check: str, tensor: str, message: str, hints: Sequence[str] = ()) -> None:
+    def _fail(self, check: str, tensor: str, message: str, diagnoses: Iterable[Diagnosis | None] = ()) -> Failure:
         self.checks[check] = "FAIL"
-        self.findings.append(Failure(check, tensor, message, [h for h in hints if h]))
+        failure = Failure(check, tensor, message, [d for d in diagnoses if d is not None], self.lang)
+        self.findings.append(failure)
+        return failure
+
+    def _note(self, text: L) -> None:
+        self.notes.append(text.get(self.lang))
 
     def _pass(self, check: str) -> None:
         if self.checks.get(check) != "FAIL":
@@ -174,18 +223,23 @@ class LayerReport:
     def __str__(self) -> str:
         what = "input" if self.kind == "layer" else "pred"
         fn = "check_layer" if self.kind == "layer" else "check_loss"
-        n_fail = len(self.failed)
-        verdict = "OK" if self.ok else f"FAILED ({n_fail} of {len(self.checks)} checks failed)"
-        lines = [f"{fn}({self.target}) on {what} shape {self.input_shape}: {verdict}"]
+        n_fail, n = len(self.failed), len(self.checks)
+        ko = self.lang == "ko"
+        if ko:
+            verdict = "통과" if self.ok else f"실패 (검사 {n}개 중 {n_fail}개 실패)"
+            lines = [f"{fn}({self.target}), {what} 모양 {self.input_shape}: {verdict}"]
+        else:
+            verdict = "OK" if self.ok else f"FAILED ({n_fail} of {n} checks failed)"
+            lines = [f"{fn}({self.target}) on {what} shape {self.input_shape}: {verdict}"]
         for name, status in self.checks.items():
             lines.append(f"  {'[' + status + ']':<9} {self.titles.get(name, name)}")
         for i, f in enumerate(self.findings, start=1):
             lines.append(f"{i}. {f}")
-        lines += [f"note: {n}" for n in self.notes]
+        lines += [f"{'참고' if ko else 'note'}: {n}" for n in self.notes]
         if self.gradcheck is not None and not self.ok:
             table = str(self.gradcheck).split("\n")
-            lines.append("gradient check table (float64):")
-            lines += ["  " + row for row in table[1:] if not row.startswith(("hint:", "problem:"))]
+            lines.append("기울기 검사 표 (float64):" if ko else "gradient check table (float64):")
+            lines += ["  " + row for row in table[1:] if not row.startswith(("hint", "힌트", "problem:"))]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -215,6 +269,23 @@ def accumulate_advice(name: str) -> str:
     if name.isidentifier():
         return f"self.{name}.accumulate(d{short}) or self.{name}.grad += ..., never self.{name}.grad = ..."
     return f"param.accumulate(d{short}) or param.grad += ... for parameter '{name}', never param.grad = ..."
+
+
+def advice(name: str) -> L:
+    """:func:`accumulate_advice` in both languages."""
+    short = name.split(".")[-1]
+    if name.isidentifier():
+        ko = f"self.{name}.accumulate(d{short}) 또는 self.{name}.grad += ... (self.{name}.grad = ...는 안 됩니다)"
+    else:
+        ko = f"파라미터 '{name}'에 param.accumulate(d{short}) 또는 param.grad += ... (param.grad = ...는 안 됩니다)"
+    return L(accumulate_advice(name), ko)
+
+
+def grad_ref_l(name: str) -> L:
+    """:func:`grad_ref` in both languages."""
+    if name.isidentifier():
+        return L(grad_ref(name), grad_ref(name))
+    return L(grad_ref(name), f"파라미터 '{name}'의 .grad")
 
 
 def error_text(e: BaseException) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..nn._module import Module
+from ._diagnoses import Diagnosis, diagnosis
 from ._report import GradcheckReport, LayerReport, error_text, grad_ref, worst_entry_text
 
 
@@ -135,21 +136,25 @@ def check_gradient(rep: LayerReport, run: Callable[[], GradcheckReport], input_s
         rename(gc)
     rep.gradcheck = gc
     failed_before = len(rep.findings)
+    for d in gc.problem_diagnoses:
+        if d.code == "params-changed" and "params" not in rep.failed:
+            rep._fail("gradient", d.tensor, f"gradient check: {gc.problems[-1]}.", [d])
     for tc in gc.checks:
         if tc.ok:
             continue
+        found = tc.diagnoses or [diagnosis("gradient-mismatch", tc.name)]
         if tc.problem.startswith("backward returned shape"):
             if tc.name in ("input", "pred") and input_shape_reported:
                 continue  # already reported by the grad_shape check
             rep._fail("gradient", tc.name, f"gradient check: backward gave the gradient of '{tc.name}' the wrong shape "
-                      f"({tc.problem}).", tc.hints)
+                      f"({tc.problem}).", found)
         elif tc.problem.startswith("backward left no gradient"):
-            rep._fail("gradient", tc.name, f"gradient check: after backward, {grad_ref(tc.name)} is still None.", tc.hints)
+            rep._fail("gradient", tc.name, f"gradient check: after backward, {grad_ref(tc.name)} is still None.", found)
         elif tc.problem == "non-finite analytic gradient":
             rep._fail("gradient", tc.name, f"gradient check: backward returned inf or NaN in the gradient of '{tc.name}' "
-                      f"at index {tc.worst_index}, where the central difference is {tc.numeric:.6g}.", tc.hints)
+                      f"at index {tc.worst_index}, where the central difference is {tc.numeric:.6g}.", found)
         else:
-            rep._fail("gradient", tc.name, worst_entry_text(tc), tc.hints)
+            rep._fail("gradient", tc.name, worst_entry_text(tc), found)
     if input_shape_reported and len(rep.findings) == failed_before:
         # Only the parameters could be compared; they match, but dL/dx was never checked.
         rep.checks["gradient"] = "skipped"
@@ -187,7 +192,7 @@ def extreme_run(m: Module, forward: Callable, backward: Callable) -> tuple[str, 
     return "", None, True
 
 
-def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Callable, what: str, hint: str,
+def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Callable, what: str, hint: Diagnosis,
                    locate: Callable[[], str] | None = None) -> bool:
     """Run forward and backward with NumPy errors raised; record a failure and return True on trouble.
 
@@ -206,14 +211,14 @@ def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Cal
             message = f"{stage} hit a floating-point error on {what} (FloatingPointError: {e}).{where}"
         rep._fail("large_inputs", tensor, message, [hint])
     elif e is not None:
-        rep._fail("large_inputs", "input", f"{stage} raised {error_text(e)} on {what}.{where}")
+        rep._fail("large_inputs", "input", f"{stage} raised {error_text(e)} on {what}.{where}", [hint])
     else:
         rep._fail("large_inputs", tensor, f"{stage} returned inf or NaN on {what}.{where}", [hint])
     return True
 
 
 def check_large_inputs(rep: LayerReport, fresh: Callable[[], Module], extremes: Iterable[np.ndarray],
-                       forward: Callable, backward: Callable, what: str, hint: str,
+                       forward: Callable, backward: Callable, what: str, hint: Diagnosis,
                        locate: Callable[[], str] | None = None) -> None:
     """The ``large_inputs`` check: ``forward(module, x)`` then ``backward(module, out)`` for each extreme x.
 

@@ -1,0 +1,103 @@
+"""The ``batch`` check of check_layer and check_loss: other batch sizes, and what their failures mean.
+
+A run at batch size b (:func:`layer_batch_run`, :func:`loss_batch_run`) fails
+in one of five ways: forward raises, the batch axis is lost, backward raises,
+dL/dx has the wrong shape, or the gradient (compared along a random direction)
+is wrong although it was right at N. :func:`batch_diagnosis` then tries a few
+more sizes: failing at every size but N is a constant where the batch size
+belongs; failing at 1 only is np.squeeze or a layer that needs two samples.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ._diagnoses import Diagnosis, L, diagnosis
+from ._numerics import directional_loss, directional_module
+from ._report import error_text
+
+# (tensor, message, kind, ratio backward/numeric for a 'gradient' failure or the exception of a 'backward' one)
+BatchFailure = tuple[str, str, str, Any]
+
+
+def _direction_failure(a: float, n: float, b: int, N: int, what: str) -> BatchFailure | None:
+    if abs(a - n) <= 1e-5 + 1e-3 * abs(n):
+        return None
+    return (what, f"at batch size {b} the gradient does not match central differences along a random direction "
+            f"(backward gives {a:.6g}, central difference {n:.6g}), although it matches at N = {N}.", "gradient",
+            a / n if n else None)
+
+
+def layer_batch_run(subject, gen: np.random.Generator, shape: tuple[int, ...], b: int, out_shape: tuple[int, ...],
+                    keeps_batch: bool, shape_ok: bool, compare: bool) -> BatchFailure | None:
+    """Forward and backward of a fresh copy at batch size ``b``; the first failure, or None."""
+    xb = gen.standard_normal((b,) + shape[1:])
+    mb = subject.fresh()
+    try:
+        ob = np.asarray(mb(xb))
+    except Exception as e:
+        return "input", f"forward raised {error_text(e)} for batch size {b} (input shape {xb.shape}).", "forward", None
+    if keeps_batch and (ob.ndim != len(out_shape) or ob.shape[0] != b):
+        return ("output", f"for an input of shape {xb.shape} forward returned shape {ob.shape}; expected "
+                f"{(b,) + tuple(out_shape[1:])} (batch size {b} first).", "shape", None)
+    try:
+        gb = mb.backward(gen.standard_normal(ob.shape))
+    except Exception as e:
+        return "input", f"backward raised {error_text(e)} for batch size {b} (input shape {xb.shape}).", "backward", e
+    if shape_ok and (gb is None or np.shape(gb) != xb.shape):  # a wrong shape at N is reported once, elsewhere
+        return "input", f"for batch size {b} backward returned shape {np.shape(gb)}, expected {xb.shape}.", "grad", None
+    if compare:
+        return _direction_failure(*directional_module(subject.template, xb, None, None), b, shape[0], "input")
+    return None
+
+
+def loss_batch_run(subject, pb: np.ndarray, target: np.ndarray, backward_of: Callable, compare: bool,
+                   N: int) -> BatchFailure | None:
+    """Forward and backward of a fresh copy of a loss at the batch size of ``pb``; the first failure, or None."""
+    b = pb.shape[0]
+    mb = subject.fresh()
+    try:
+        vb = mb(pb, target.copy())
+        gb = backward_of(mb, vb)
+    except Exception as e:
+        return "pred", f"forward/backward raised {error_text(e)} for batch size {b} (pred shape {pb.shape}).", "forward", None
+    if gb is None or np.shape(gb) != pb.shape:
+        return "pred", f"for batch size {b} backward returned shape {np.shape(gb)}, expected {pb.shape}.", "grad", None
+    if compare:
+        return _direction_failure(*directional_loss(subject.template, pb, target), b, N, "pred")
+    return None
+
+
+def _evidence_sizes(sizes: list[int]) -> str:
+    return ", ".join(map(str, sorted(sizes)))
+
+
+def batch_diagnosis(failed: dict[int, BatchFailure], works: Callable[[int], bool], N: int, source: str,
+                    tried: tuple[int, ...]) -> Diagnosis | None:
+    """What the failures at other batch sizes mean, after trying a few more sizes with ``works(b)``."""
+    tensor = next(iter(failed.values()))[0]
+    for b, (_, _, kind, ratio) in failed.items():
+        if kind == "gradient":
+            times = f" ({ratio:.4g}× the true value along a random direction)" if ratio else ""
+            times_ko = f"(임의 방향으로 참값의 {ratio:.4g}배)" if ratio else ""
+            return diagnosis("fixed-batch-size", tensor, source=source, evidence=L(
+                f"the gradients are right for N = {N} but wrong for batch size {b}{times}",
+                f"기울기가 N = {N}에서는 맞지만 배치 크기 {b}에서는 틀립니다{times_ko}"))
+    kinds = {b: f[2] for b, f in failed.items()}
+    for b in sorted({1, 2, N + 1, N + 3} - {N} - set(tried)):
+        if not works(b):
+            kinds[b] = "more"
+    passed = [b for b in set(tried) | {1, 2, N + 1, N + 3} if b != N and b not in kinds]
+    if not passed:
+        bad = _evidence_sizes(list(kinds))
+        return diagnosis("fixed-batch-size", tensor, source=source, evidence=L(
+            f"forward and backward work for N = {N} but fail for batch sizes {bad}",
+            f"forward와 backward가 N = {N}에서는 되지만 배치 크기 {bad}에서는 실패합니다"))
+    if set(kinds) == {1}:
+        if kinds[1] == "forward":
+            return diagnosis("batch-of-one", tensor)
+        if kinds[1] == "shape":
+            return diagnosis("batch-axis-dropped", tensor)
+    return None
