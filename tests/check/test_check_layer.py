@@ -428,3 +428,29 @@ def test_check_layer_worst_entry_abs_error_is_that_entry():
     # The reported error is |backward − central difference| at that entry (3 significant
     # digits printed), not the tensor's largest absolute error.
     assert err == pytest.approx(abs(a - n), rel=1e-2)
+
+
+# ---------------------------------------------------------------------------- diagnoses as data
+
+
+def test_check_layer_diagnosis_templates_use_the_same_facts_in_both_languages():
+    import string
+
+    from nnumpy.check._diagnoses import CODES
+
+    def fields(template):
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    for code, entry in CODES.items():
+        assert fields(entry.text.en) == fields(entry.text.ko), code
+        assert entry.title.en and entry.title.ko and entry.title.en != entry.title.ko, code
+
+
+def test_check_layer_report_lang_ko_and_bad_lang(tutorial):
+    ns, _ = tutorial
+    report = check_layer(ns["DenseTransposedGrad"](3, 3), (4, 3), lang="ko")
+    assert report.diagnoses[0].code == "transposed-weight-gradient" and report.lang == "ko"
+    assert "전치" in report.diagnoses[0].text and "transpose" in report.diagnoses[0].text_in("en")
+    assert "실패 (검사 9개 중 1개 실패)" in str(report)
+    with pytest.raises(ValueError, match="'lang'"):
+        check_layer(nn.ReLU(), (4, 3), lang="fr")

@@ -39,7 +39,18 @@ def test_gradcheck_user_layer_ok_and_failing(tmp_path, capsys):
     assert main(["gradcheck", f"{f}:Scale", "--input-shape", "2,5", "--args", '{"n": 5}']) == 0
     capsys.readouterr()
     assert main(["gradcheck", f"{f}:BadScale", "--input-shape", "4,3"]) == 1
-    assert "FAILED" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "hint [extra-division]:" in out and "not the mean" in out
+
+
+def test_gradcheck_lang_ko_names_the_bug_in_korean(tmp_path, capsys):
+    f = tmp_path / "my_layer.py"
+    f.write_text(LAYER_SRC)
+    assert main(["gradcheck", f"{f}:BadScale", "--input-shape", "4,3", "--lang", "ko"]) == 1
+    out = capsys.readouterr().out
+    assert "실패" in out and "힌트 [extra-division]:" in out and "평균이 아니라 합" in out
+    assert main(["gradcheck", f"{f}:Scale", "--input-shape", "4,3", "--lang", "ko"]) == 0
+    assert "통과" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

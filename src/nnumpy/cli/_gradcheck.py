@@ -31,6 +31,8 @@ def add_parser(sub, parents: list[argparse.ArgumentParser]) -> None:
     c.add_argument("--input-shape", type=_int_list, required=True, help="input batch shape, e.g. 4,3")
     c.add_argument("--args", help="constructor arguments as JSON: a list (positional) or an object (keywords)")
     c.add_argument("--seed", type=int, default=0, help="seed for the test inputs (default 0)")
+    c.add_argument("--lang", choices=("en", "ko"), default="en",
+                   help="language of the diagnoses and the report: en (default) or ko")
     c.set_defaults(func=run)
 
 
@@ -85,6 +87,6 @@ def run(args) -> int:
     except Exception as e:
         raise RuntimeError(f"{cls.__name__}({'...' if init else ''}) raised {type(e).__name__}: {one_line(e)}"
                            " (pass constructor arguments with --args '[3, 2]' or --args '{\"n\": 3}')") from e
-    report = check_layer(layer, args.input_shape, rng=args.seed)
+    report = check_layer(layer, args.input_shape, rng=args.seed, lang=args.lang)
     print(report)
     return EXIT_OK if report.ok else EXIT_RUNTIME
