@@ -50,7 +50,8 @@ def test_examples_all_present_and_listed_in_readme():
     scripts = sorted(p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
     assert scripts == [
         "01_xor", "02_softmax_single_sample", "03_per_neuron_network", "04_two_layer_net_mnist",
-        "05_sigmoid_mlp_xavier", "06_mlp_vs_pytorch", "07_iris_and_toy_classifiers",
+        "05_sigmoid_mlp_xavier", "06_mlp_vs_pytorch", "07_iris_and_toy_classifiers", "08_simple_convnet",
+        "09_lenet5",
     ]
     readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     for stem in scripts:
@@ -160,6 +161,26 @@ def test_example_iris_and_toy_classifiers(example):
     assert result["spiral"]["linear"]["test"] < 0.7 < result["spiral"]["mlp"]["test"]
     if _has("matplotlib"):
         assert len(result["files"]) == 6 and all(Path(p).stat().st_size > 0 for p in result["files"])
+
+
+@pytest.mark.parametrize("stem, floor", [("08_simple_convnet", 0.4), ("09_lenet5", 0.2)])
+def test_example_convnets_train_above_floor(example, stem, floor):
+    # --quick: 1,000 mnist-sample images for 2 epochs (20 / 32 steps), far from the full
+    # runs' ≈ 98 %, but a broken conv backward stays at chance (10 %).
+    result = example.run(stem)
+    assert result["dataset"] == "mnist-sample" and result["accuracy"] > floor
+    assert result["loss"][-1] < result["loss"][0]
+    if _has("matplotlib"):
+        assert len(result["files"]) == 2 and all(Path(p).stat().st_size > 0 for p in result["files"])
+
+
+def test_example_simple_convnet_on_fashion_mnist(example):
+    from nnumpy import datasets
+
+    if not {row.name: row.present for row in datasets.available()}.get("fashion-mnist"):
+        pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+    result = example("08_simple_convnet").main(["--quick", "--data", "fashion-mnist"])
+    assert result["dataset"] == "fashion-mnist" and len(result["test_accuracy"]) == 1 and result["accuracy"] > 0.3
 
 
 # ---------------------------------------------------------------------------- README figures
