@@ -2,12 +2,14 @@
 
 ``nnumpy train`` with no options is the main job: the 784-512-256-10 sigmoid
 MLP trained with SGD (lr 0.5, batch 32) on the bundled ``mnist-sample``,
-per-epoch progress, then the model, a checkpoint, ``history.csv`` and (with
-matplotlib) ``curves.png`` in ``runs/<dataset>-<timestamp>/``.
+validated each epoch on a held-out tenth of the training split and tested once
+at the end, then the model, a checkpoint, ``history.csv``, ``run.toml`` (which
+replays the run) and (with matplotlib) ``curves.png`` in
+``runs/<dataset>-<timestamp>/``.
 
 Exit status: 0 success; 1 a runtime error (missing or corrupt file, bad data,
 a failed gradient check); 2 a usage error (bad option or option value); 130
-interrupted (Ctrl-C). Errors print one line, ``nnumpy: error: ...``, on
+interrupted (Ctrl-C); 141 stdout closed early (``_output``). Errors print one line, ``nnumpy: error: ...``, on
 stderr; ``--debug`` shows the traceback instead.
 
 Layout of this package (the implementation lives in private modules; this
@@ -17,10 +19,13 @@ file re-exports the public names once):
 - ``_argparser``: the argument parser; one module per subcommand adds its
   options and the function that runs it: ``_train``, ``_evaluate``,
   ``_predict``, ``_datasets``, ``_info``, ``_gradcheck``.
-- ``_settings``: a train run's settings from defaults, run.json, TOML and
-  flags; ``_config``: the TOML format, names and builders.
-- ``_data`` (data sets and model files), ``_inputs`` (predict's files),
-  ``_chart`` (ASCII charts), ``_plots`` (figures), ``_rundir`` (run files).
+- ``_settings``: a train run's settings from defaults, run.toml, TOML and
+  flags; ``_config``: the TOML format, names and builders; ``_runfile``:
+  run.toml, written and read back.
+- ``_data`` (data sets, the validation hold-out, model files), ``_inputs``
+  (predict's files), ``_imageprep`` (MNIST-style image preparation),
+  ``_chart`` (ASCII charts), ``_plots`` (figures), ``_rundir`` (run files),
+  ``_output`` (a stdout that closes early).
 
 Example:
     >>> from nnumpy.cli import main

@@ -1,7 +1,8 @@
 """Run settings for ``nnumpy train``: TOML config files, layer specs and the builders.
 
-A run is described by one plain dict (JSON-able, written to ``run.json`` next
-to the model so ``--resume`` can rebuild the same run)::
+A run is described by one plain dict (written out in full to ``run.toml`` next
+to the model by ``_runfile``, so ``--config`` replays the run and ``--resume``
+rebuilds it)::
 
     {"dataset": "mnist-sample", "data_dir": None,
      "model": {"layers": None, "activation": "sigmoid"},
