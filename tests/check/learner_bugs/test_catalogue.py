@@ -65,3 +65,16 @@ def test_catalogue_counts(capsys):
               f"layers and losses; caught {caught}/{len(BUGS)}, named {named}/{len(BUGS)}, "
               f"false alarms {false_alarms}/{len(CORRECT)}")
     assert caught == named == len(BUGS) and false_alarms == 0
+
+
+def test_catalogue_guide_explains_every_code_seed_bugs_first():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    for page in (root / "docs" / "debugging-backward.md", root / "docs" / "ko" / "debugging-backward.md"):
+        text = page.read_text(encoding="utf-8")
+        missing = [code for code in CODES if f"`{code}`" not in text]
+        assert not missing, f"{page.name} does not explain {missing}"
+        seeds = [f"### `{b.code}`" for b in BUGS[:4]]
+        assert [text.index(s) for s in seeds] == sorted(text.index(s) for s in seeds)
+        assert text.index(seeds[-1]) < text.index("`params-changed`:")
