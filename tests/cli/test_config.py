@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 
 import pytest
@@ -96,3 +97,38 @@ def test_train_bad_toml_is_usage_error(tmp_path, capsys, text, message):
     err = capsys.readouterr().err
     assert_one_line_error(code, err, 2)
     assert message in err
+
+
+# ---------------------------------------------------------------------------- run.toml, written and read back
+def test_run_toml_writer_round_trips_through_tomllib():
+    import math
+    import tomllib
+
+    from nnumpy.cli._runfile import dumps_toml
+
+    doc = {
+        "train": {"dataset": 'quote " back \\ tab \t del \x7f é 한', "epochs": 3, "val_split": 0.1, "flag": False},
+        "model": {"layers": [{"type": "Linear", "in_features": 4, "out_features": 3}, {"type": "ReLU"}]},
+        "optimizer": {"lr": 1e-300, "betas": [0.9, 0.999], "eps": 1e-08, "neg": -0.0, "big": 1e16,
+                      "inf": math.inf, "ninf": -math.inf},
+        "odd key": {"a.b": 1},
+    }
+    back = tomllib.loads(dumps_toml(doc))
+    assert back == doc
+    assert math.copysign(1.0, back["optimizer"]["neg"]) == -1.0
+    assert math.isnan(tomllib.loads(dumps_toml({"t": {"x": math.nan}}))["t"]["x"])
+
+
+def test_resume_reads_the_run_json_of_nnumpy_0_1_0(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[train]\ndataset = "iris"\nepochs = 1\nval_split = 0\n[model]\nlayers = "4-6-3"\n'
+                   '[optimizer]\ntype = "Adam"\nlr = 0.01\n')
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet"]) == 0
+    (out / "run.toml").unlink()  # a run folder of nnumpy 0.1.0 had run.json instead
+    (out / "run.json").write_text(json.dumps({"nnumpy_version": "0.1.0", "settings": {
+        "dataset": "iris", "model": {"layers": [4, 6, 3], "activation": "Sigmoid"}, "optimizer": {"type": "Adam", "lr": 0.01},
+        "epochs": 1, "batch_size": 32, "seed": 0, "dtype": "float32", "limit": None, "data_dir": None}}))
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out / "checkpoint.safetensors"), "--epochs", "2", "--quiet"]) == 0
+    assert "Adam" in (out / "run.toml").read_text()

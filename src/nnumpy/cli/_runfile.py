@@ -152,7 +152,8 @@ def saved_settings(run_dir: Path) -> dict[str, Any]:
         saved = json.loads(json_file.read_text(encoding="utf-8"))["settings"]
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f"{json_file} is not a run file written by nnumpy train ({e}).") from None
-    return {k: v for k, v in saved.items() if k in C.DEFAULTS}
+    # nnumpy 0.1.0 trained on the whole training split (and validated on the test split).
+    return {"val_split": 0, **{k: v for k, v in saved.items() if k in C.DEFAULTS}}
 
 
 def version_note(doc: Mapping[str, Any], source) -> None:
