@@ -12,9 +12,12 @@ caller's objects are never modified).
 
 Besides the values, the check reports a backward that modifies its incoming
 gradient in place, or returns a gradient of the wrong shape, and for a wrong
-gradient it looks for a recognisable pattern (a constant factor such as a
-missing 1/N, a transposed matrix, the layer's weights returned as the input
-gradient, an error confined to the Jacobian's diagonal) and says so in a hint.
+gradient it looks for the learner's bug behind it (a missing 1/N, a transposed
+matrix, the weights returned as the input gradient, a bias not summed over the
+batch, the derivative taken at the input instead of the output, ...) and names
+it: ``report.diagnoses`` holds :class:`Diagnosis` objects with a stable
+``code`` and the bug and its fix in words, in English or Korean (``lang``).
+docs/debugging-backward.md explains every code.
 
 ``check_layer(layer, input_shape)`` and ``check_loss(loss_fn, pred_shape,
 target)`` are the learner's reports: the gradient check plus the structural
@@ -27,7 +30,11 @@ What lives where (one job per file, all private, re-exported here):
 - ``_numerics.py``: central differences, the comparison of two gradients,
   float64 copies, replaying a module's random generator;
 - ``_gradcheck.py``: :func:`gradcheck`;
+- ``_diagnoses.py``: the diagnosis codes, their ranks and their sentences in both languages;
 - ``_hints.py``: the learner hints, a list of functions tried on each wrong gradient;
+- ``_detectors.py``: the hints that re-run the layer or loss to test one hypothesis each;
+- ``_probes.py``: forward ignoring its argument, randomness the check cannot replay;
+- ``_batch.py``: the batch check at other batch sizes, and what its failures mean;
 - ``_report.py``: :class:`TensorCheck`, :class:`GradcheckReport`,
   :class:`Failure`, :class:`LayerReport` and how they print;
 - ``_steps.py``: what check_layer and check_loss share (the copy under check,
@@ -35,6 +42,7 @@ What lives where (one job per file, all private, re-exported here):
 - ``_layer.py``: :func:`check_layer`; ``_loss.py``: :func:`check_loss`.
 """
 
+from ._diagnoses import Diagnosis as Diagnosis
 from ._gradcheck import gradcheck as gradcheck
 from ._layer import check_layer as check_layer
 from ._loss import check_loss as check_loss
@@ -51,4 +59,5 @@ __all__ = [
     "TensorCheck",
     "LayerReport",
     "Failure",
+    "Diagnosis",
 ]

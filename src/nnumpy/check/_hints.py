@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._diagnoses import Diagnosis, L, diagnosis
+from ._diagnoses import what as _what
 from ._numerics import nearly_equal
 from ._report import GradcheckReport, TensorCheck, advice, grad_ref_l, param_ref
 
@@ -37,12 +38,6 @@ OVERFLOW = L(OVERFLOW_HINT, "예를 들어 x = -1000이면 exp(-x)가 float64 �
 LOSS_OVERFLOW = L(LOSS_OVERFLOW_HINT, "손실을 안정한 형태로 계산하세요. log-softmax는 logsumexp로(행 최댓값 빼기), "
                   "log(1 + exp(x))는 np.logaddexp(0, x)로, BCE는 로짓 형태로 쓰고, log(0)은 피하세요(클리핑하거나 "
                   "로짓 형태 사용)")
-
-
-def _what(name: str) -> L:
-    from ._diagnoses import what
-
-    return what(name)
 
 
 # ---------------------------------------------------------------------------- patterns in one gradient

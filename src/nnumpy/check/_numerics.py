@@ -67,7 +67,8 @@ def restore_rngs(states: dict[Any, Any], module: Module) -> None:
         np.random.set_state(states[_GLOBAL])
 
 
-def _same_state(a, b) -> bool:
+def same_state(a, b) -> bool:
+    """Two generator states are equal (the global one is a tuple holding an array)."""
     if isinstance(a, tuple):  # the legacy global state: ('MT19937', keys, pos, has_gauss, cached)
         return a[0] == b[0] and np.array_equal(a[1], b[1]) and a[2:] == b[2:]
     return a == b
@@ -78,7 +79,7 @@ def draws_random(module: Module, call: Callable[[], Any]) -> tuple[Any, bool]:
     before = rng_states(module)
     result = call()
     after = rng_states(module)
-    return result, any(not _same_state(before[k], after.get(k)) for k in before)
+    return result, any(not same_state(before[k], after.get(k)) for k in before)
 
 
 @contextlib.contextmanager

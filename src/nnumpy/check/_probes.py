@@ -15,7 +15,7 @@ import numpy as np
 
 from ..nn._module import Module
 from ._diagnoses import L, diagnosis
-from ._numerics import nearly_equal
+from ._numerics import nearly_equal, same_state
 from ._report import LayerReport
 
 GLOBAL_RNG_NOTE = L(
@@ -27,10 +27,6 @@ GLOBAL_RNG_NOTE = L(
     "(Dropout(p, rng=seed)).")
 
 
-def _same_global(a, b) -> bool:
-    return a[0] == b[0] and np.array_equal(a[1], b[1]) and a[2:] == b[2:]
-
-
 def _output(fresh: Callable[[], Module], x: np.ndarray) -> np.ndarray:
     return np.array(fresh()(x.copy()), dtype=np.float64)
 
@@ -40,7 +36,7 @@ def probe_forward(rep: LayerReport, fresh: Callable[[], Module], x: np.ndarray, 
     state = np.random.get_state()
     try:
         o1 = _output(fresh, x)
-        used_global = not _same_global(state, np.random.get_state())
+        used_global = not same_state(state, np.random.get_state())
         np.random.set_state(state)
         o2 = _output(fresh, x)
         np.random.set_state(state)
