@@ -127,8 +127,8 @@ def test_resume_reads_the_run_json_of_nnumpy_0_1_0(tmp_path, capsys):
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet"]) == 0
     (out / "run.toml").unlink()  # a run folder of nnumpy 0.1.0 had run.json instead
     (out / "run.json").write_text(json.dumps({"nnumpy_version": "0.1.0", "settings": {
-        "dataset": "iris", "model": {"layers": [4, 6, 3], "activation": "Sigmoid"}, "optimizer": {"type": "Adam", "lr": 0.01},
-        "epochs": 1, "batch_size": 32, "seed": 0, "dtype": "float32", "limit": None, "data_dir": None}}))
+        "dataset": "iris", "model": {"layers": [4, 6, 3], "activation": "Sigmoid"},
+        "optimizer": {"type": "Adam", "lr": 0.01}, "epochs": 1, "batch_size": 32, "seed": 0, "dtype": "float32", "limit": None, "data_dir": None}}))
     capsys.readouterr()
     assert main(["train", "--resume", str(out / "checkpoint.safetensors"), "--epochs", "2", "--quiet"]) == 0
     assert "Adam" in (out / "run.toml").read_text()

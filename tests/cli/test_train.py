@@ -67,7 +67,8 @@ def test_train_val_split_zero_has_no_validation(tmp_path, capsys):
 
 
 def test_train_without_layers_takes_the_widths_from_the_data_set(tmp_path, capsys):
-    assert main(["train", "--dataset", "moons", "--epochs", "2", "--no-progress", "--quiet", "--out", str(tmp_path)]) == 0
+    argv = ["train", "--dataset", "moons", "--epochs", "2", "--no-progress", "--quiet", "--out", str(tmp_path)]
+    assert main(argv) == 0
     assert tomllib.loads((tmp_path / "run.toml").read_text())["model"]["layers"] == [2, 512, 256, 2]
 
 
@@ -221,7 +222,8 @@ def test_train_config_run_toml_replays_the_run_bit_for_bit(tmp_path, run):
                               text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr
         assert proc.stderr == ""
-    first, replay = tensors(tmp_path / "first" / "model.safetensors"), tensors(tmp_path / "replay" / "model.safetensors")
+    first = tensors(tmp_path / "first" / "model.safetensors")
+    replay = tensors(tmp_path / "replay" / "model.safetensors")
     assert first.keys() == replay.keys()
     for k in first:
         assert first[k].tobytes() == replay[k].tobytes(), k

@@ -161,7 +161,8 @@ def version_note(doc: Mapping[str, Any], source) -> None:
     run = doc.get("run")
     if not isinstance(run, Mapping):
         return
-    now = {"nnumpy_version": __version__, "numpy_version": np.__version__}  # Python's own version does not change the numbers
+    # Python's own version does not change the numbers; nnumpy's and NumPy's may.
+    now = {"nnumpy_version": __version__, "numpy_version": np.__version__}
     differ = [f"{k.split('_')[0]} {run[k]} (now {v})" for k, v in now.items() if k in run and str(run[k]) != v]
     if differ:
         note(f"{source} was written with {', '.join(differ)}: a replay may not match bit for bit.")

@@ -71,6 +71,10 @@ def add_parser(sub, parents: list[argparse.ArgumentParser]) -> None:
     g.add_argument("--layers", help="layer widths, input to output, e.g. 784-512-256-10 (default: the data set's "
                                     "features, 512, 256, its classes)")
     g.add_argument("--activation", help="hidden activation: sigmoid (default), relu, tanh, leaky-relu, elu, gelu, softplus")
+    g.add_argument("--model", choices=C.MODELS,
+                   help="mlp: the --layers width spec (default); convnet: the book's SimpleConvNet, conv 30@5x5 -> "
+                        "ReLU -> max-pool 2x2 -> 100 -> ReLU -> classes, sized from the data set's images "
+                        "(Linear(4320, 100) for 1x28x28); run.toml records its layers")
     g.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
     g = t.add_argument_group("optimization")
     g.add_argument("--loss", help="cross-entropy (default), nll, mse, l1, huber")
@@ -108,14 +112,21 @@ class _Split(NamedTuple):
 
 def run(args) -> int:
     """Train as ``args`` say; return the exit status."""
+    if args.model == "convnet" and (args.layers is not None or args.activation is not None):
+        raise UsageError("--model convnet builds its own layers: drop --layers and --activation (they describe "
+                         "--model mlp).")
     with usage_errors():
         s, out_opt = resolve_settings(args)
     init_ss, shuffle_ss, limit_ss, val_ss = np.random.SeedSequence(s["seed"]).spawn(4)
     ckpt = _checkpoint_to_resume(args, s["epochs"])
     data = _load_data(s, np.random.default_rng(limit_ss), np.random.default_rng(val_ss))
+    if args.model == "convnet":
+        with usage_errors():
+            s["model"] = C.convnet_layers(data.train[0].shape[1:], data.classes)
     s["model"] = C.fill_widths(s["model"], data.features, data.classes)
     model, loss_fn, optimizer, scheduler, dt = _build(s, ckpt, np.random.default_rng(init_ss))
     check_fit(model, data.train[0][:1], data.classes, s["dataset"], "the model", training=True)
+    _check_images(model, data.train[0][:1], s["dataset"])
     train, val, test = (_split(part, s["loss"]["type"], C.last_width(model), dt) for part in data.parts)
     out = _out_dir(args, out_opt, s["dataset"])
     out.mkdir(parents=True, exist_ok=True)
@@ -154,7 +165,7 @@ def _checkpoint_to_resume(args, epochs: int):
     from ..io import load_checkpoint
 
     fixed = [flag for flag, value in (("--layers", args.layers), ("--activation", args.activation),
-                                      ("--dtype", args.dtype)) if value is not None]
+                                      ("--model", args.model), ("--dtype", args.dtype)) if value is not None]
     if fixed:
         raise UsageError(f"{', '.join(fixed)} cannot change when resuming: the model comes from the checkpoint.")
     ckpt = load_checkpoint(args.resume)  # ModelFileError: runtime (exit 1)
@@ -164,6 +175,17 @@ def _checkpoint_to_resume(args, epochs: int):
             f"pass --epochs greater than {ckpt.epoch} to continue."
         )
     return ckpt
+
+
+def _check_images(model, sample: np.ndarray, dataset: str) -> None:
+    """A model that reads images (``first_width`` None) must accept the data's: one forward pass on a copy."""
+    if C.first_width(model) is not None or C.last_width(model) is None:
+        return  # check_fit compared the widths
+    try:
+        model.summary(sample.shape, dtype=model_dtype(model))
+    except (ValueError, TypeError) as e:
+        shape = "x".join(map(str, sample.shape[1:]))
+        raise UsageError(f"the model does not fit data set {dataset!r}, whose samples are {shape}: {e}") from None
 
 
 def _build(s: dict[str, Any], ckpt, rng: np.random.Generator):
@@ -213,7 +235,8 @@ def _load_data(s: dict[str, Any], limit_rng: np.random.Generator, val_rng: np.ra
     return _Data((X, y), val, (Xt, yt), n_features(X), classes)
 
 
-def _split(part: tuple[np.ndarray, np.ndarray] | None, loss_type: str, width: int | None, dt: np.dtype) -> _Split | None:
+def _split(part: tuple[np.ndarray, np.ndarray] | None, loss_type: str, width: int | None,
+           dt: np.dtype) -> _Split | None:
     """One part of the data ready for ``fit``: inputs in the run's dtype, targets for the loss."""
     if part is None:
         return None
@@ -277,7 +300,7 @@ def _trace_first_batch(model, loss_fn, train: _Split, batch_size: int, out: Path
 
 def _fit(model, loss_fn, optimizer, train: _Split, val: _Split | None, s: dict[str, Any], args, callbacks: list,
          checkpoint: Path, rng: np.random.Generator):
-    """``nnumpy.train.fit`` validating on ``val``, with a checkpoint every epoch; Ctrl-C after one says how to resume."""
+    """``nnumpy.train.fit`` validating on ``val``, a checkpoint every epoch; Ctrl-C after one says how to resume."""
     from ..train import fit
 
     try:
