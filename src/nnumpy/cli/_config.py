@@ -50,8 +50,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from .._constructor import constructor_args
-from ..nn import (ELU, GELU, LAYERS, LOSSES, BatchNorm1d, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, Loss,
-                  Module, ReLU, Sequential, Sigmoid, Softplus, Tanh)
+from ..nn import (ELU, GELU, LAYERS, LOSSES, BatchNorm1d, Conv2d, Flatten, Identity, LeakyReLU, Linear, LogSoftmax,
+                  Loss, Module, ReLU, Sequential, Sigmoid, Softplus, Tanh)
 from ..optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, lr_scheduler
 
 __all__ = [
@@ -77,6 +77,8 @@ __all__ = [
     "first_width",
     "last_width",
     "fill_widths",
+    "convnet_layers",
+    "MODELS",
     "DEFAULT_HIDDEN",
     "check_int",
     "check_settings",
@@ -220,6 +222,41 @@ def fill_widths(model_spec: Mapping[str, Any], features: int, classes: int) -> d
     return {**model_spec, "layers": [features, *DEFAULT_HIDDEN, classes]}
 
 
+#: ``nnumpy train --model``: ``mlp`` (the width spec, default) or ``convnet`` (:func:`convnet_layers`).
+MODELS = ("mlp", "convnet")
+
+
+def convnet_layers(input_shape: tuple[int, ...], classes: int) -> dict[str, Any]:
+    """The book's SimpleConvNet ("Deep Learning from Scratch", ch. 7) as layer tables, for images of ``input_shape``.
+
+    Conv2d(C, 30, 5) → ReLU → MaxPool2d(2) → Flatten → Linear(30·⌊(H−4)/2⌋·⌊(W−4)/2⌋, 100) → ReLU
+    → Linear(100, classes): Linear(4320, 100) for 1×28×28 MNIST images. Tables, not a
+    model, so run.toml records the layers and replays them without ``--model``.
+
+    Example:
+        >>> [t["type"] for t in convnet_layers((1, 28, 28), 10)["layers"]][:3]
+        ['Conv2d', 'ReLU', 'MaxPool2d']
+        >>> convnet_layers((1, 28, 28), 10)["layers"][4]
+        {'type': 'Linear', 'in_features': 4320, 'out_features': 100}
+    """
+    if len(input_shape) != 3 or min(input_shape[1:]) < 6:
+        shape = "x".join(map(str, input_shape))
+        raise ValueError(f"--model convnet needs images of shape (channels, height, width), at least 6x6 "
+                         f"(a 5x5 convolution, then 2x2 pooling), got samples of shape {shape}; "
+                         "use --model mlp (the default) for this data set.")
+    c, h, w = (int(v) for v in input_shape)
+    flat = 30 * ((h - 4) // 2) * ((w - 4) // 2)  # (N, 30, H−4, W−4) pooled to ⌊·/2⌋
+    return {"layers": [
+        {"type": "Conv2d", "in_channels": c, "out_channels": 30, "kernel_size": 5},
+        {"type": "ReLU"},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        {"type": "Flatten"},
+        {"type": "Linear", "in_features": flat, "out_features": 100},
+        {"type": "ReLU"},
+        {"type": "Linear", "in_features": 100, "out_features": classes},
+    ], "activation": None}
+
+
 # ---------------------------------------------------------------------------- calling allow-listed classes
 def _check_args(where: str, cls: type, kwargs: Mapping[str, Any], skip: tuple[str, ...] = ()) -> None:
     accepted = list(constructor_args(cls).settable(skip))
@@ -248,6 +285,8 @@ def _layer(where: str, table: Any, dtype: np.dtype, rng: np.random.Generator) ->
         if reserved in kwargs:
             raise ValueError(f"{where}: set {instead} instead of {reserved!r} on a layer.")
     _check_args(f"{where}:", cls, kwargs, skip=("dtype", "rng"))
+    # TOML has arrays, not tuples: kernel_size = [3, 3] means the pair (3, 3), as PyTorch writes it
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     args = constructor_args(cls)
     if args.takes_dtype:
         kwargs["dtype"] = dtype
@@ -326,8 +365,13 @@ def build_scheduler(spec: Mapping[str, Any] | None, optimizer):
 
 
 def first_width(model: Module) -> int | None:
-    """Features the model reads per sample: the first Linear's ``in_features`` (BatchNorm1d's ``num_features``)."""
+    """Features the model reads per sample: the first Linear's ``in_features`` (BatchNorm1d's ``num_features``).
+
+    None when a ``Conv2d`` comes first: the model reads images, whose size only a forward pass checks.
+    """
     for m in model.modules():
+        if isinstance(m, Conv2d):
+            return None
         if isinstance(m, Linear):
             return m.in_features
         if isinstance(m, BatchNorm1d):

@@ -63,6 +63,25 @@ def _image_side(features: int | None, meta: dict[str, str]) -> int:
     return side
 
 
+def _image_shape(meta: dict[str, str]) -> tuple[int, ...] | None:
+    """``(C, H, W)`` a model that reads images (a conv net) was trained on, from its metadata; else None."""
+    try:
+        shape = tuple(int(v) for v in json.loads(meta["input_shape"]))
+    except (KeyError, ValueError, TypeError):
+        return None
+    return shape if len(shape) == 3 and min(shape) >= 1 else None
+
+
+def _as_images(a: np.ndarray, shape: tuple[int, ...], path: Path) -> np.ndarray:
+    """One image or a batch as ``(N, C, H, W)``: any array of a whole number of ``shape``-sized samples."""
+    per = math.prod(shape)
+    if a.size == 0 or a.size % per:
+        c, h, w = shape
+        raise ValueError(f"{path} has shape {a.shape}, but the model reads images of shape {shape}: expected "
+                         f"{'(' + str(h) + ', ' + str(w) + '), ' if c == 1 else ''}{shape} or (N, {c}, {h}, {w}).")
+    return a.reshape(-1, *shape)
+
+
 def run(args) -> int:
     """Predict as ``args`` say; return the exit status."""
     with usage_errors():
@@ -72,14 +91,19 @@ def run(args) -> int:
     model.eval()
     dt = model_dtype(model)
     features = first_width(model)
-    side = _image_side(features, model_metadata(args.model))
+    meta = model_metadata(args.model)
+    images = _image_shape(meta) if features is None else None  # a conv net: (C, H, W)
+    side = images[-1] if images else _image_side(features, meta)
     for name, kind in zip(args.files, kinds):
         path = Path(name)
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {name}")
         notes: list[str] = []
         if kind == "image":
-            if not features or side * side != features:
+            if images is not None:
+                if images[0] != 1 or images[1] != images[2]:
+                    raise ValueError(f"{name}: the model reads {images} images, not square grey ones; pass a .npy array.")
+            elif not features or side * side != features:
                 raise ValueError(f"{name}: the model reads {features} features, not a square image; pass a .npy array.")
             a, doubts = image_input(read_image(path), side, args.invert, not args.no_prep, notes)
             if doubts:
@@ -87,7 +111,7 @@ def run(args) -> int:
                      "the prediction is a guess")
         else:
             a = read_array(path, kind, notes)
-        X = as_batch(a, features, path).astype(dt, copy=False)
+        X = (_as_images(a, images, path) if images else as_batch(a, features, path)).astype(dt, copy=False)
         if not np.isfinite(X).all():
             raise ValueError(f"{name} contains NaN or infinity.")
         probs = _probabilities(model, model(X))
