@@ -5,7 +5,7 @@ should be able to predict before running it:
 
     Conv2d(1, 6, 5, padding=2)   (N, 1, 28, 28) → (N, 6, 28, 28)   padding 2 gives the paper's 32×32 geometry
     ReLU, MaxPool2d(2)           → (N, 6, 14, 14)
-    Conv2d(6, 16, 5)             → (N, 16, 10, 10)                  each filter sees all 6 maps (the paper used a sparse table)
+    Conv2d(6, 16, 5)             → (N, 16, 10, 10)                  each filter sees all 6 maps (the paper: a sparse table)
     ReLU, MaxPool2d(2)           → (N, 16, 5, 5)
     Flatten, Linear(400, 120), ReLU, Linear(120, 84), ReLU, Linear(84, 10)
 

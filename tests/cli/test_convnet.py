@@ -88,7 +88,8 @@ def test_convnet_predict_png_and_npy(convnet_run, tmp_path, capsys):
     model = nnumpy.load(model_file)
     expected = int(model(X[:1]).argmax())
     assert lines[1].startswith(f"{one}: class {expected} ")
-    assert lines[2].startswith(f"{batch}[0]: class {expected} ") and lines[5].startswith(f"{flat}[0]: class {expected} ")
+    assert lines[2].startswith(f"{batch}[0]: class {expected} ")
+    assert lines[5].startswith(f"{flat}[0]: class {expected} ")
 
 
 def test_convnet_predict_wrong_shape_is_one_line(convnet_run, tmp_path, capsys):

@@ -102,7 +102,8 @@ def run(args) -> int:
         if kind == "image":
             if images is not None:
                 if images[0] != 1 or images[1] != images[2]:
-                    raise ValueError(f"{name}: the model reads {images} images, not square grey ones; pass a .npy array.")
+                    raise ValueError(f"{name}: the model reads {images} images, not square grey ones; "
+                                     "pass a .npy array.")
             elif not features or side * side != features:
                 raise ValueError(f"{name}: the model reads {features} features, not a square image; pass a .npy array.")
             a, doubts = image_input(read_image(path), side, args.invert, not args.no_prep, notes)
