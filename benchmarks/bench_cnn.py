@@ -16,11 +16,14 @@ the same batches in the same order:
 
 Workloads (``--workloads``, comma-separated):
 
-* ``epoch``: one epoch of Fashion-MNIST (60,000 images), interleaved repeats
-  (nnumpy, torch, book, nnumpy, torch, book, …), median and min–max;
-* ``memory``: tracemalloc peak of one training step (batch 100 and 1,000) for
-  nnumpy and the book loop, next to the size of the im2col buffer; NumPy reports
-  its allocations to tracemalloc, so this is the step's own working memory;
+* ``epoch``: one epoch of Fashion-MNIST (60,000 images) per implementation, ``--repeats``
+  times; within a repeat the implementations take turns every ``--chunk-steps`` steps
+  (20 nnumpy steps, 20 torch, 20 book, …), so a slow spell of a shared machine hits
+  all of them; median and min–max per implementation, and the ratio's range over repeats;
+* ``memory``: tracemalloc peak of one training step (batch 100, 1,000 and 10,000; the
+  book loop to 1,000) next to the im2col buffer: the whole batch's columns and the
+  largest column array nnumpy's Conv2d builds (it works in pieces of at most
+  ``_im2col.COLUMN_BUDGET`` elements); NumPy reports its allocations to tracemalloc;
 * ``lenet``: LeNet-5 inference at batch 1 (µs per forward), nnumpy against PyTorch;
 * ``acc``: ``--acc-epochs`` (3) epochs on Fashion-MNIST, nnumpy and PyTorch, test accuracy
   on the 10,000 test images (one run each: it is a correctness check);
@@ -42,6 +45,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import gc
+import itertools
 import json
 import os
 import statistics
@@ -285,15 +289,23 @@ class Impl:
             self.model = BookNet(model)
 
     def train(self, orders, steps=None):
-        done, loss = 0, float("nan")
-        for order in orders:
-            for s in range(0, len(order), BATCH):
-                if steps is not None and done >= steps:
-                    return loss
-                idx = order[s : s + BATCH]
-                loss = self._step(idx)
-                done += 1
-        return loss
+        """Up to ``steps`` steps over the batches of ``orders`` (all by default); the last batch loss."""
+        self.start(orders, steps)
+        self.run(None)
+        return self.loss
+
+    def start(self, orders, steps=None):
+        """Queue the batches of ``orders`` (the first ``steps`` of them) for :meth:`run`."""
+        batches = [order[s : s + BATCH] for order in orders for s in range(0, len(order), BATCH)]
+        self._todo, self.loss = iter(batches[:steps]), float("nan")
+
+    def run(self, k):
+        """The next ``k`` queued steps (all with None); how many there were."""
+        done = 0
+        for idx in itertools.islice(self._todo, k):
+            self.loss = self._step(idx)
+            done += 1
+        return done
 
     def _step(self, idx):
         if self.name == "nnumpy":
@@ -367,6 +379,24 @@ def _spread(ts):
     return {"times_s": ts, "median_s": statistics.median(ts), "min_s": min(ts), "max_s": max(ts)}
 
 
+def interleaved(impls: dict, chunk: int) -> dict[str, float]:
+    """Seconds each started :class:`Impl` takes for its queued steps, run ``chunk`` steps at a time in turn.
+
+    On a machine shared with other jobs a slow spell then hits every implementation
+    alike, instead of whichever happened to be running (the load here swings by 3×).
+    """
+    gc.collect()
+    times, active = dict.fromkeys(impls, 0.0), list(impls)
+    while active:
+        for name in list(active):
+            t0 = time.perf_counter()
+            done = impls[name].run(chunk)
+            times[name] += time.perf_counter() - t0
+            if done < chunk:
+                active.remove(name)
+    return times
+
+
 def run_epoch(args, data, log) -> dict:
     """One epoch per implementation, interleaved ``--repeats`` times; the book loop may run a prefix."""
     (X, y), _ = data
@@ -374,18 +404,18 @@ def run_epoch(args, data, log) -> dict:
     steps = -(-len(X) // BATCH)
     book_steps = min(steps, args.book_steps or steps)
     res = {"name": "epoch", "n_train": len(X), "batch_size": BATCH, "lr": LR, "steps": steps,
-           "book_steps": book_steps, "results": {}}
+           "book_steps": book_steps, "chunk_steps": args.chunk_steps, "results": {}}
     log(f"epoch: {len(X)} images, batch {BATCH}, {steps} steps (book loop: {book_steps} steps, scaled)")
     for name in args.impls:  # warm-up: imports, BLAS buffers, allocator
         Impl(name, simple_convnet(args.seed), X, y).train(orders, steps=1 if args.smoke else 3)
     times = {n: [] for n in args.impls}
     for r in range(args.repeats):
-        for name in args.impls:
-            impl = Impl(name, simple_convnet(args.seed), X, y)
-            n_steps = book_steps if name == "book" else steps
-            dt, loss = _timed(lambda: impl.train(orders, steps=n_steps))
-            times[name].append(dt * steps / n_steps)
-            res["results"].setdefault(name, {})["final_loss"] = loss
+        impls = {name: Impl(name, simple_convnet(args.seed), X, y) for name in args.impls}
+        for name, impl in impls.items():
+            impl.start(orders, book_steps if name == "book" else steps)
+        for name, dt in interleaved(impls, args.chunk_steps).items():
+            times[name].append(dt * steps / (book_steps if name == "book" else steps))
+            res["results"].setdefault(name, {})["final_loss"] = impls[name].loss
         log(f"  repeat {r + 1}/{args.repeats}: " + "  ".join(f"{n} {times[n][-1]:.2f}s" for n in args.impls))
     for name, ts in times.items():
         res["results"][name].update(_spread(ts), samples_per_s=len(X) / statistics.median(ts))
@@ -482,15 +512,17 @@ def run_lenet(args, log) -> dict:
 
 
 def run_accuracy(args, name, data, epochs, log) -> dict:
-    """``epochs`` epochs from the same start and batches; test accuracy and time, one run each."""
+    """``epochs`` epochs from the same start and batches, trained interleaved; test accuracy and time, one run each."""
     (X, y), (Xt, yt) = data
     orders = epoch_orders(len(X), epochs, args.seed)
     res = {"name": name, "epochs": epochs, "batch_size": BATCH, "lr": LR, "n_train": len(X), "n_test": len(Xt),
            "results": {}}
-    for impl_name in [n for n in args.impls if n != "book"]:
-        impl = Impl(impl_name, simple_convnet(args.seed), X, y)
-        dt, loss = _timed(lambda: impl.train(orders))
-        res["results"][impl_name] = {"test_acc": accuracy(impl, Xt, yt), "final_loss": loss, "time_s": dt}
+    impls = {n: Impl(n, simple_convnet(args.seed), X, y) for n in args.impls if n != "book"}
+    for impl in impls.values():
+        impl.start(orders)
+    for impl_name, dt in interleaved(impls, args.chunk_steps).items():
+        impl = impls[impl_name]
+        res["results"][impl_name] = {"test_acc": accuracy(impl, Xt, yt), "final_loss": impl.loss, "time_s": dt}
         log(f"{name}: {impl_name} {epochs} epoch(s): test accuracy {res['results'][impl_name]['test_acc']:.2f}% "
             f"({dt:.0f} s)")
     return res
@@ -509,12 +541,13 @@ def markdown(report) -> str:
              f"BLAS: {m.get('blas')}" + (f" (cleared for this process: {m['cleared_env']})" if m.get("cleared_env")
                                          else "") + ".  ",
              f"Data: {m.get('data_source')}. SimpleConvNet = Conv2d(1, 30, 5) → ReLU → MaxPool2d(2) "
-             "→ Linear(4320, 100) → ReLU → Linear(100, 10); SGD lr 0.1, batch 100, float32; same initial weights and batch order for all.",
+             "→ Linear(4320, 100) → ReLU → Linear(100, 10); SGD lr 0.1, batch 100, float32; same initial weights "
+             "and batch order for all.",
              ""]
     if "epoch" in w:
         e = w["epoch"]
-        lines += [f"#### One epoch ({e['n_train']:,} images, {e['steps']} steps), median of {m['repeats']} interleaved "
-                  "runs (min–max)", "",
+        lines += [f"#### One epoch ({e['n_train']:,} images, {e['steps']} steps), median of {m['repeats']} runs "
+                  f"(min–max), the implementations taking turns every {e.get('chunk_steps', e['steps'])} steps", "",
                   "| implementation | s/epoch (min–max) | images/s | × torch (range) | × book (range) |",
                   "|---|---:|---:|---:|---:|"]
         for name, r in e["results"].items():
@@ -604,6 +637,8 @@ def parse_args(argv=None):
                     help="time only the first STEPS steps of the book loop's epoch and scale "
                          "(default: the whole epoch)")
     ap.add_argument("--max-samples", type=int, default=None, help="cap the Fashion-MNIST training images")
+    ap.add_argument("--chunk-steps", type=int, default=20,
+                    help="the implementations take turns every STEPS training steps (default 20)")
     ap.add_argument("--acc-epochs", type=int, default=3)
     ap.add_argument("--sample-epochs", type=int, default=20)
     ap.add_argument("--lenet-steps", type=int, default=2000, help="forwards per LeNet-5 timing run (default 2000)")
@@ -618,8 +653,8 @@ def parse_args(argv=None):
                  f"choose from {','.join(WORKLOADS)}")
     if set(args.impls) - set(IMPLS) or "nnumpy" not in args.impls:
         ap.error(f"--impls must include nnumpy and be a subset of {','.join(IMPLS)}")
-    if args.repeats < 1 or args.threads < 1:
-        ap.error("--repeats and --threads must be >= 1")
+    if min(args.repeats, args.threads, args.chunk_steps) < 1:
+        ap.error("--repeats, --threads and --chunk-steps must be >= 1")
     if args.synthetic and not args.smoke:
         ap.error("--synthetic is for --smoke runs only")
     if args.smoke:
