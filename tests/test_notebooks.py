@@ -102,8 +102,9 @@ def test_notebook_twin_has_the_same_code_and_headings(path):
 
 @pytest.fixture(scope="session")
 def kernel_dir(tmp_path_factory) -> Path:
-    """A kernelspec folder whose ``python3`` kernel is this interpreter."""
-    pytest.importorskip("ipykernel", reason="running the notebooks needs ipykernel: pip install -e '.[test]'")
+    """A kernelspec folder whose ``python3`` kernel is this interpreter (skips without nbclient or ipykernel)."""
+    for name in ("nbclient", "ipykernel"):
+        pytest.importorskip(name, reason=f"running the notebooks needs {name}: pip install -e '.[test]'")
     root = tmp_path_factory.mktemp("kernels")
     (root / "python3").mkdir()
     spec = {
@@ -115,16 +116,19 @@ def kernel_dir(tmp_path_factory) -> Path:
     return root
 
 
-def _execute(path: Path, kernel_dir: Path, cwd: Path):
-    nbclient = pytest.importorskip("nbclient", reason="running the notebooks needs nbclient: pip install -e '.[test]'")
+def _execute(nb, kernel_dir: Path, cwd: Path):
+    """Run ``nb`` in place in a fresh kernel working in ``cwd``; return it."""
+    import nbclient
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
-    nb = _read(path)
-    km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]))
+    km = AsyncKernelManager(kernel_name="python3", connection_file=str(cwd / "kernel-connection.json"),
+                            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]))
     client = nbclient.NotebookClient(nb, km=km, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(cwd)}})
     # One BLAS thread: the suite runs on two cores, possibly two notebooks at once (pytest -n 2).
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # A fresh IPython profile: the user's startup files and settings stay out of the run.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "IPYTHONDIR": str(cwd / ".ipython")}
     # cleanup_kc: shut the kernel down and close its sockets afterwards, which nbclient does by
     # default only for a kernel manager it made itself. Raises CellExecutionError on any error.
     client.execute(env=env, cleanup_kc=True)
@@ -135,12 +139,28 @@ def _outputs(nb):
     return [(i, out) for i, cell in enumerate(nb.cells) if cell.cell_type == "code" for out in cell.outputs]
 
 
+def _warnings(nb) -> list[str]:
+    """The warnings a run printed (Python shows them on stderr: "...: UserWarning: ...")."""
+    return [f"cell {i}: {out.text.strip()}" for i, out in _outputs(nb)
+            if out.output_type == "stream" and out.name == "stderr" and "Warning" in out.text]
+
+
+def test_notebook_run_fails_on_an_error_and_sees_warnings(kernel_dir, tmp_path):
+    from nbclient.exceptions import CellExecutionError
+
+    cells = ['import warnings\nwarnings.warn("stale API")', "1 / 0", "print('never runs')"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in cells])
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        _execute(nb, kernel_dir, tmp_path)
+    assert len(_warnings(nb)) == 1 and "UserWarning: stale API" in _warnings(nb)[0]
+    assert nb.cells[2].outputs == []
+
+
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_notebook_runs_without_errors_or_warnings(path, kernel_dir, tmp_path):
-    nb = _execute(path, kernel_dir, tmp_path)
+    nb = _execute(_read(path), kernel_dir, tmp_path)
     outputs = _outputs(nb)
-    warned = [f"cell {i}: {out.text.strip()}" for i, out in outputs
-              if out.output_type == "stream" and out.name == "stderr" and "Warning" in out.text]
+    warned = _warnings(nb)
     assert not warned, f"{path.name} printed warnings:\n" + "\n".join(warned)
 
     shown = {mime for _, out in outputs if out.output_type in ("display_data", "execute_result") for mime in out.data}
