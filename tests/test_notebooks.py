@@ -145,15 +145,18 @@ def _warnings(nb) -> list[str]:
             if out.output_type == "stream" and out.name == "stderr" and "Warning" in out.text]
 
 
-def test_notebook_run_fails_on_an_error_and_sees_warnings(kernel_dir, tmp_path):
+def test_notebook_run_uses_this_interpreter_fails_on_an_error_and_sees_warnings(kernel_dir, tmp_path):
     from nbclient.exceptions import CellExecutionError
 
-    cells = ['import warnings\nwarnings.warn("stale API")', "1 / 0", "print('never runs')"]
+    cells = ["import os, sys\nprint(sys.executable)\nprint(os.getcwd())", 'import warnings\nwarnings.warn("stale API")',
+             "1 / 0", "print('never runs')"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in cells])
     with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
         _execute(nb, kernel_dir, tmp_path)
+    executable, cwd = nb.cells[0].outputs[0].text.splitlines()
+    assert executable == sys.executable and Path(cwd).resolve() == tmp_path.resolve()
     assert len(_warnings(nb)) == 1 and "UserWarning: stale API" in _warnings(nb)[0]
-    assert nb.cells[2].outputs == []
+    assert nb.cells[3].outputs == []
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
