@@ -571,7 +571,8 @@ must follow; when something fails it says which rule, where, and, for the classi
 mistakes, what the bug is and how to fix it.
 
 This notebook writes the book's Affine and a Sigmoid, checks them, breaks them in two
-classic ways and reads the diagnoses, then trains a network made of them.
+classic ways and reads the diagnoses, then trains a network made of them. (`lang="ko"`
+gives the checker's explanations in Korean; the Korean twin of this notebook uses it.)
 [docs/custom-layer.md](../../docs/custom-layer.md) has more of these, and
 [docs/debugging-backward.md](../../docs/debugging-backward.md) every diagnosis the checker
 knows.
@@ -587,7 +588,8 @@ nnumpy는 확인 도구를 함께 제공합니다. `check_layer(layer, input_sha
 알려 주고, 흔한 실수라면 무엇이 버그이고 어떻게 고치는지도 알려 줍니다.
 
 이 노트북은 책의 Affine 계층과 Sigmoid 계층을 쓰고, 확인하고, 흔한 방식 두 가지로 망가뜨려
-진단을 읽어 본 다음, 이 계층들로 만든 신경망을 학습합니다. 이런 예가 더
+진단을 읽어 본 다음, 이 계층들로 만든 신경망을 학습합니다. `check_layer`에 `lang="ko"`를 주면
+점검 항목과 진단을 한국어로 설명해 줍니다. 이런 예가 더
 [docs/ko/custom-layer.md](../../../docs/ko/custom-layer.md)에 있고, 확인 도구가 아는 진단은 모두
 [docs/ko/debugging-backward.md](../../../docs/ko/debugging-backward.md)에 정리되어 있습니다.
 """,
@@ -810,7 +812,8 @@ plot.plot_decision_boundary(model, Xt, yt)
   check it: the values are right, yet one check fails. Which, and why does it matter?
 - Make Affine's backward return `self.W.data` (the derivative of x W "is W"), first with
   `Affine(3, 2)`, then with `Affine(3, 3)` and input shape `(3, 3)`, where the shapes agree.
-- Replace `+=` by `=` inside `accumulate`'s job: write `self.W.grad = self.x.T @ dout`.
+- Assign instead of adding: `self.W.grad = self.x.T @ dout`. Which check notices, and why
+  do gradients have to add up?
 """,
         """
 ## 해 볼 것
@@ -819,7 +822,8 @@ plot.plot_decision_boundary(model, Xt, yt)
   보세요. 값은 맞는데도 점검 하나가 실패합니다. 어느 점검이고, 왜 중요할까요?
 - Affine의 backward가 `self.W.data`를 돌려주게 바꿔 보세요(x W를 x로 미분하면 "W"이니까요).
   처음에는 `Affine(3, 2)`로, 다음에는 모양이 우연히 맞는 `Affine(3, 3)`과 input 모양 `(3, 3)`으로요.
-- `accumulate` 대신 `self.W.grad = self.x.T @ dout`처럼 `=`로 대입해 보세요.
+- 더하지 말고 `self.W.grad = self.x.T @ dout`처럼 대입해 보세요. 어느 점검이 알아채나요? 기울기는
+  왜 더해져야 할까요?
 """,
     ),
 ]
@@ -837,8 +841,8 @@ handwritten digits, 8×8 pixels: 1,442 training and 355 test images):
 1. hold out part of the *training* data for validation, and choose on it: here, when to
    stop training;
 2. look at the curves;
-3. measure the test data once, at the end: accuracy, precision, recall and F1 for each
-   class, the confusion matrix;
+3. measure the test data once, at the end: the accuracy, precision, recall and F1 for
+   each class, and the confusion matrix;
 4. read the model's probabilities, not only its answers.
 
 At the end the same steps run on `iris`, whose classes have names.
@@ -852,7 +856,7 @@ At the end the same steps run on `iris`, whose classes have names.
 1. *훈련* 데이터의 일부를 검증용으로 떼어 두고, 그것으로 결정합니다. 여기서는 언제 학습을
    멈출지를 정합니다.
 2. 곡선을 봅니다.
-3. 마지막에 테스트 데이터를 한 번 측정합니다. 클래스마다 정확도, 정밀도, 재현율, F1을 보고
+3. 마지막에 테스트 데이터를 한 번 측정합니다. 정확도와 클래스별 정밀도, 재현율, F1, 그리고
    혼동 행렬을 봅니다.
 4. 모델의 답만이 아니라 확률도 읽어 봅니다.
 
@@ -979,7 +983,7 @@ tables name the classes.
         """
 ## 테스트 분할은 한 번만
 
-클래스 c마다 **정밀도(precision)**는 c로 예측한 이미지 가운데 실제로 c인 비율, **재현율(recall)**은
+클래스 c마다 **정밀도**(precision)는 c로 예측한 이미지 가운데 실제로 c인 비율, **재현율**(recall)은
 c인 이미지 가운데 찾아낸 비율, **F1**은 둘의 조화 평균입니다. 하나로 나온 수는 클래스에 대한
 단순 평균인 매크로 평균입니다. 모두 혼동 행렬에서 계산하며 scikit-learn의 값과 같습니다.
 `top2_accuracy`는 정답이 확률 상위 두 클래스 안에 들면 맞힌 것으로 셉니다. `class_names=`를
