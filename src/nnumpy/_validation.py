@@ -35,15 +35,19 @@ def _bounds_text(gt, ge, lt, le) -> str:
     return ""
 
 
-def check_float(owner: str, name: str, value: Any, *, gt=None, ge=None, lt=None, le=None) -> float:
+def check_float(owner: str, name: str, value: Any, *, gt=None, ge=None, lt=None, le=None, allow_inf=False) -> float:
     """Return ``value`` as a Python float after checking type and bounds.
 
-    Bools are refused (``True`` is not a learning rate). NaN fails every bound.
+    Bools are refused (``True`` is not a learning rate). NaN fails every bound,
+    and ±infinity is refused unless ``allow_inf`` (an infinite learning rate,
+    slope or epsilon turns every weight into NaN at the first step).
     """
     expected = "a float" + _bounds_text(gt, ge, lt, le)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise param_error(owner, name, expected, value, TypeError)
     v = float(value)
+    if not allow_inf and v in (float("inf"), float("-inf")):
+        raise param_error(owner, name, "a finite float" + _bounds_text(gt, ge, lt, le), value)
     if (
         v != v
         or (gt is not None and not v > gt)

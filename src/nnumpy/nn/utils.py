@@ -37,7 +37,7 @@ def _grads(owner: str, parameters: Any) -> list[np.ndarray]:
 def _norm_type(owner: str, norm_type: Any) -> float:
     if isinstance(norm_type, str) and norm_type.lower() == "inf":
         return math.inf
-    return check_float(owner, "norm_type", norm_type, gt=0)
+    return check_float(owner, "norm_type", norm_type, gt=0, allow_inf=True)
 
 
 def clip_grad_norm_(
@@ -74,7 +74,7 @@ def clip_grad_norm_(
         array([0.6, 0.8])
     """
     owner = "clip_grad_norm_"
-    max_norm = check_float(owner, "max_norm", max_norm, ge=0)
+    max_norm = check_float(owner, "max_norm", max_norm, ge=0, allow_inf=True)  # inf: measure only
     p = _norm_type(owner, norm_type)
     grads = _grads(owner, parameters)
     if not grads:
