@@ -203,6 +203,11 @@ class _SoftmaxBase(Module):
         return {"dim": self.dim}
 
     def _axis(self, x: np.ndarray) -> int:
+        if x.ndim == 0:
+            raise ValueError(
+                f"{type(self).__name__} expected an input with at least one dimension, got a 0-d array; "
+                "reshape it, e.g. x.reshape(1)."
+            )
         if self.dim is None:
             # PyTorch's legacy implicit choice: 0 for 0-, 1- and 3-D input, else 1.
             return 0 if x.ndim in (0, 1, 3) else 1

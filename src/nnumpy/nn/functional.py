@@ -52,6 +52,8 @@ def softplus(x: np.ndarray) -> np.ndarray:
 
 def _max_shift(x: np.ndarray, axis: int) -> np.ndarray:
     """The shift of :func:`logsumexp`: the max along ``axis`` (kept), 0 where it is not finite (a row of -inf, or an inf)."""
+    if x.shape[axis] == 0:  # nothing to shift: NumPy's max of no values raises
+        return np.zeros(x.shape[:axis % x.ndim] + (1,) + x.shape[axis % x.ndim + 1 :], dtype=x.dtype)
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
     if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
@@ -68,7 +70,12 @@ def logsumexp(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
 
 
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """exp(x_i - max) / Σ_j exp(x_j - max) along ``axis`` (shift-invariant, stable)."""
+    """exp(x_i - max) / Σ_j exp(x_j - max) along ``axis`` (shift-invariant, stable).
+
+    An input with a zero-size dimension gives an empty result of its shape, as PyTorch.
+    """
+    if x.size == 0:
+        return x.copy()
     y = x - np.max(x, axis=axis, keepdims=True)
     np.exp(y, out=y)
     y /= np.sum(y, axis=axis, keepdims=True)
@@ -76,7 +83,9 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """x - logsumexp(x) along ``axis``."""
+    """x - logsumexp(x) along ``axis`` (empty in, empty out, as PyTorch)."""
+    if x.size == 0:
+        return x.copy()
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
@@ -90,7 +99,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     maps ``math.erf`` over the array (slower than a ufunc, but exact, which
     the PyTorch parity tests of the exact GELU need).
     """
-    return _erf_scalar(x).astype(x.dtype)
+    return np.asarray(_erf_scalar(x)).astype(x.dtype)  # a 0-d input gives a Python float
 
 
 def gelu(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, np.ndarray]:
