@@ -68,7 +68,8 @@ class Loss(Module):
         total = float(per_element.sum())
         if self.reduction == "sum":
             return total
-        return total / (per_element.size if divisor is None else divisor)
+        n = per_element.size if divisor is None else divisor
+        return total / n if n else float("nan")  # the mean of no elements is NaN, as PyTorch
 
     def _scale(self, n: float | None = None) -> float:
         """The factor d(reduced)/d(element): 1/n for 'mean', else 1."""
@@ -99,6 +100,7 @@ class _ElementwiseLoss(Loss):
         loss, grad = self._loss_and_grad(x, t)
         weight = getattr(self, "weight", None)  # BCE's per-element weight, broadcast to the input
         if weight is not None:
+            _check_broadcast(type(self).__name__, "weight", weight, x.shape)
             w = weight.astype(x.dtype)
             loss = loss * w
             grad = grad * w
@@ -188,6 +190,19 @@ class SmoothL1Loss(_ElementwiseLoss):
         return loss, np.clip(d, -self.beta, self.beta) / self.beta
 
 
+def _check_broadcast(owner: str, name: str, w: np.ndarray, shape: tuple[int, ...]) -> None:
+    """Refuse a weight that does not broadcast to the input's shape (NumPy's own error names no argument)."""
+    try:
+        ok = np.broadcast_shapes(w.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"The {name!r} parameter of {owner} has shape {w.shape}, which does not broadcast to the input's "
+            f"shape {shape}. Give one weight per element, or per class on the last axis ({shape[-1:]!r})."
+        )
+
+
 def _weight_array(weight, owner: str, shape=None):
     if weight is None:
         return None
@@ -216,7 +231,14 @@ class BCELoss(_ElementwiseLoss):
         self.weight = _weight_array(weight, "BCELoss")
 
     def _loss_and_grad(self, p, t):
-        if p.size and (np.nanmin(p) < 0.0 or np.nanmax(p) > 1.0 or np.isnan(p).any()):
+        if np.isnan(p).any():
+            i = int(np.flatnonzero(np.isnan(p))[0])
+            where = tuple(int(k) for k in np.unravel_index(i, p.shape)) if p.ndim > 1 else i
+            raise ValueError(
+                f"BCELoss input contains NaN (first at position {where}): the model's output is not finite; "
+                "check the learning rate, or use BCEWithLogitsLoss on logits."
+            )
+        if p.size and (np.min(p) < 0.0 or np.max(p) > 1.0):
             raise ValueError(
                 "BCELoss expected probabilities in [0, 1] (apply Sigmoid first, or use BCEWithLogitsLoss on logits); "
                 f"got values in [{np.nanmin(p):.4g}, {np.nanmax(p):.4g}]."
@@ -250,6 +272,8 @@ class BCEWithLogitsLoss(_ElementwiseLoss):
     def _loss_and_grad(self, x, t):
         sp_neg = F.softplus(-x)  # -log σ(x)
         sig = F.sigmoid(x)
+        if self.pos_weight is not None:
+            _check_broadcast("BCEWithLogitsLoss", "pos_weight", self.pos_weight, x.shape)
         if self.pos_weight is None:
             loss = (1.0 - t) * x + sp_neg
             grad = sig - t
@@ -469,6 +493,11 @@ class CrossEntropyLoss(_ClassLoss):
         """Check class probabilities shaped like the input; returns them as rows ``(N·d1·…, C)``."""
         name = "CrossEntropyLoss"
         t = np.asarray(target)
+        if self.ignore_index >= 0:  # as PyTorch: no class index to ignore in a probability target
+            raise ValueError(
+                f"CrossEntropyLoss(ignore_index={self.ignore_index}) cannot be used with class-probability targets "
+                "(a target shaped like the input); pass integer class indices, or drop ignore_index."
+            )
         if t.dtype.kind != "f":
             raise TypeError(f"{name} expected class probabilities as floats for a target shaped like the input, got dtype {t.dtype}.")
         if t.shape != shape:
