@@ -42,6 +42,8 @@ def as_float_array(x, owner: str, name: str = "input") -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype in _FLOAT_DTYPES:
         return arr
+    if arr.dtype.kind == "f" and arr.dtype.newbyteorder("=") in _FLOAT_DTYPES:
+        return arr.astype(arr.dtype.newbyteorder("="))  # big-endian (IDX data from np.frombuffer): to native
     if arr.dtype.kind in "biu" or arr.dtype == np.float16:
         return arr.astype(np.float32)
     raise TypeError(f"{owner} expected a numeric {name} array, got dtype {arr.dtype}.")
@@ -315,6 +317,8 @@ class Module:
                 f"Error loading state_dict into {type(self).__name__}: "
                 f"missing keys {missing}, unexpected keys {unexpected}."
             )
+        # All or nothing: every entry is checked and converted before the first is assigned.
+        new: list[tuple[Module, str, bool, np.ndarray]] = []
         for key, (mod, name, is_param) in targets.items():
             if key not in state_dict:
                 continue
@@ -327,12 +331,19 @@ class Module:
                 raise ValueError(
                     f"size mismatch for {key!r}: expected shape {current.shape}, got {arr.shape}."
                 )
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"state_dict entry {key!r} must be a numeric array, got dtype {arr.dtype}; "
+                    "pass NumPy arrays (for torch tensors: {k: v.numpy() for k, v in sd.items()})."
+                )
             if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
                 raise ValueError(f"state_dict entry {key!r} contains NaN or infinity.")
+            new.append((mod, name, is_param, arr.astype(current.dtype, copy=True)))
+        for mod, name, is_param, arr in new:
             if is_param:
-                mod._parameters[name].data = arr.astype(current.dtype, copy=True)
+                mod._parameters[name].data = arr
             else:
-                mod._set_buffer(name, arr.astype(current.dtype, copy=True))
+                mod._set_buffer(name, arr)
         return missing, unexpected
 
     def to(self, dtype) -> "Module":
@@ -456,6 +467,7 @@ class Sequential(Module):
     def forward(self, x):
         for m in self._modules.values():
             x = m(x)
+        self._out_shape = np.shape(x)  # what backward's grad_output must match
         return x
 
     can_skip_input_grad = True
@@ -474,6 +486,9 @@ class Sequential(Module):
                 it, as PyTorch skips the gradient of an input that does not
                 require one. Parameter gradients are the same either way.
         """
+        shape = getattr(self, "_out_shape", None)
+        if shape is not None:
+            check_grad_output("Sequential", grad_output, shape)
         mods = list(self._modules.values())
         if input_grad:
             for m in reversed(mods):
