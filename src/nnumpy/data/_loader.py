@@ -15,6 +15,11 @@ the epoch and the generator's state at the start of the epoch (the permutation
 is regenerated from it rather than stored) plus its current state;
 ``load_state_dict()`` restores them so the next iteration continues with the
 same remaining batches, bit for bit.
+
+Data parallelism: with ``distributed=True`` every rank draws the same
+permutation (give every rank the same ``rng`` seed) and iterates over its own
+shard of it (:class:`DistributedSampler`); ``len(loader)`` counts the shard's
+batches, and ``batch_size`` is per rank.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from .._random import as_generator
 from .._validation import check_bool, check_int
 from ..errors import DataError
 from ._dataset import TensorDataset
+from ._sampler import DistributedSampler
 
 __all__ = ["DataLoader"]
 
@@ -87,6 +93,13 @@ class DataLoader:
         shuffle (bool): draw a new permutation each epoch. Default False.
         drop_last (bool): drop the final batch when smaller than ``batch_size``. Default False.
         rng: None, an int seed or a ``np.random.Generator`` (used, not copied). Default None.
+        distributed (bool | DistributedSampler): iterate over this rank's shard
+            of each epoch's order only (see :class:`DistributedSampler` for
+            padding and ``drop_last``); ``True`` shards over
+            ``nnumpy.distributed.world_size()`` ranks with padding, a
+            ``DistributedSampler`` chooses ranks and ``drop_last`` (its
+            ``shuffle`` and ``seed`` are not used: the loader's decide).
+            Default False.
 
     Shape:
         A batch of ``TensorDataset(X, y)`` is ``(X[idx], y[idx])`` with
@@ -103,18 +116,25 @@ class DataLoader:
         (3, [2, 2, 1], 1)
     """
 
-    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False, *, rng=None):
+    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False, *, rng=None,
+                 distributed=False):
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
                 f"DataLoader expected a Dataset (an object with __len__ and __getitem__), got "
                 f"{type(dataset).__name__}. Wrap arrays with TensorDataset(X, y)."
+            )
+        if isinstance(dataset, tuple) and dataset and all(isinstance(a, np.ndarray) for a in dataset):
+            raise TypeError(
+                f"DataLoader got a plain tuple of {len(dataset)} arrays, which it would batch as one sequence of "
+                f"{len(dataset)} samples: wrap arrays with TensorDataset(X, y), e.g. DataLoader(TensorDataset(X, y))."
             )
         self.dataset = dataset
         self.batch_size = check_int("DataLoader", "batch_size", batch_size, ge=1)
         self.shuffle = check_bool("DataLoader", "shuffle", shuffle)
         self.drop_last = check_bool("DataLoader", "drop_last", drop_last)
         self.rng = as_generator(rng, "DataLoader")
-        n = self._num_samples()
+        self.sampler = _sampler(distributed, len(dataset))
+        n = self._shard_size(self._num_samples())
         if self.drop_last and n < self.batch_size:
             raise ValueError(
                 f"DataLoader with drop_last=True and batch_size={self.batch_size} would yield no batches from "
@@ -136,11 +156,15 @@ class DataLoader:
             raise DataError(f"DataLoader got an empty dataset ({type(self.dataset).__name__} of length {n}).")
         return n
 
+    def _shard_size(self, n: int) -> int:
+        """Samples per epoch for this rank: ``n``, or the shard's length when distributed."""
+        return n if self.sampler is None else len(self.sampler)
+
     def _num_batches(self, n: int) -> int:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __len__(self) -> int:
-        return self._num_batches(len(self.dataset))
+        return self._num_batches(self._shard_size(len(self.dataset)))
 
     @property
     def epoch(self) -> int:
@@ -154,10 +178,17 @@ class DataLoader:
 
     # -- iteration ---------------------------------------------------------
     def _begin_epoch(self) -> None:
-        self._epoch_n = self._num_samples()
+        n = self._num_samples()
         self._epoch_rng_state = copy.deepcopy(self.rng.bit_generator.state)
-        self._perm = self.rng.permutation(self._epoch_n) if self.shuffle else None
+        self._perm = self._sharded(self.rng.permutation(n) if self.shuffle else None, n)
+        self._epoch_n = self._shard_size(n)
         self._in_progress = True
+
+    def _sharded(self, perm: np.ndarray | None, n: int) -> np.ndarray | None:
+        """This rank's shard of the epoch's order (index order without shuffling); ``perm`` when not distributed."""
+        if self.sampler is None:
+            return perm
+        return self.sampler.shard(np.arange(n) if perm is None else perm)
 
     def __iter__(self) -> Iterator:
         return self.iter_from(None)
@@ -234,6 +265,7 @@ class DataLoader:
             "batch_size": self.batch_size,
             "shuffle": self.shuffle,
             "drop_last": self.drop_last,
+            "num_replicas": 1 if self.sampler is None else self.sampler.num_replicas,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -254,13 +286,15 @@ class DataLoader:
             raise ValueError(f"DataLoader state version {state['version']!r} is not supported (expected 1).")
         mine = {"num_samples": len(self.dataset), "batch_size": self.batch_size, "shuffle": self.shuffle,
                 "drop_last": self.drop_last}  # fmt: skip
+        if state.get("num_replicas", 1) != (1 if self.sampler is None else self.sampler.num_replicas):
+            del mine["batch_size"]  # another number of ranks: the position converts in samples (_batch_index_for)
         for key, value in mine.items():
             if state[key] != value:
                 raise ValueError(
                     f"DataLoader state was saved with {key}={state[key]!r} but this loader has {key}={value!r}."
                 )
         epoch = check_int("DataLoader.load_state_dict", "epoch", state["epoch"], ge=0)
-        index = check_int("DataLoader.load_state_dict", "batch_index", state["batch_index"], ge=0, le=len(self))
+        index = self._batch_index_for(state)
         bitgen = self.rng.bit_generator
         resume = state["epoch_rng_state"] is not None
         n = self._num_samples()
@@ -273,21 +307,54 @@ class DataLoader:
                 epoch_state = _from_json(state["epoch_rng_state"])
                 scratch.state = epoch_state
                 # The interrupted epoch's permutation, regenerated exactly as _begin_epoch drew it.
-                perm = np.random.Generator(scratch).permutation(n) if self.shuffle else None
+                perm = self._sharded(np.random.Generator(scratch).permutation(n) if self.shuffle else None, n)
         except (TypeError, ValueError, KeyError) as e:
             raise ValueError(
                 f"DataLoader state holds an RNG state this loader's {type(bitgen).__name__} cannot take: {e}"
             ) from None
         bitgen.state = current
         if resume:
-            self._epoch_rng_state, self._perm, self._epoch_n = epoch_state, perm, n
+            self._epoch_rng_state, self._perm, self._epoch_n = epoch_state, perm, self._shard_size(n)
         self._epoch = epoch
         self._resume = self._in_progress = resume
         self._batch_index = index if resume else 0
         self._token += 1  # iterators created before the restore no longer move the position
+
+    def _batch_index_for(self, state: dict) -> int:
+        """The saved position in batches of this loader: a state saved on another number of ranks converts.
+
+        The same position in the epoch's order is ``batch_index · batch_size ·
+        num_replicas`` samples; it must fall on a batch boundary of this loader.
+        """
+        owner = "DataLoader.load_state_dict"
+        index = check_int(owner, "batch_index", state["batch_index"], ge=0)
+        saved = check_int(owner, "num_replicas", state.get("num_replicas", 1), ge=1)
+        mine = 1 if self.sampler is None else self.sampler.num_replicas
+        if saved != mine and index:
+            saved_batch = check_int(owner, "batch_size", state["batch_size"], ge=1)
+            done, per_batch = index * saved_batch * saved, self.batch_size * mine
+            if done % per_batch:
+                raise ValueError(
+                    f"DataLoader state was saved {index} batches into an epoch on {saved} rank(s) ({done} samples), "
+                    f"which is not a whole number of batches of {per_batch} samples on {mine}: resume from a "
+                    "checkpoint written at an epoch's end, or on the same number of ranks.")
+            index = done // per_batch
+        return check_int(owner, "batch_index", index, ge=0, le=len(self))
 
     def __repr__(self) -> str:
         return (
             f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, epoch={self._epoch})"
         )
+
+
+def _sampler(distributed, n: int) -> DistributedSampler | None:
+    """The sampler that ``DataLoader(distributed=...)`` shards with, or None."""
+    if isinstance(distributed, DistributedSampler):
+        if distributed.num_samples != n:
+            raise ValueError(f"DataLoader got a DistributedSampler of {distributed.num_samples} samples for a "
+                             f"dataset of {n}; build it with DistributedSampler({n}, ...).")
+        return distributed
+    if check_bool("DataLoader", "distributed", distributed):
+        return DistributedSampler(max(n, 1), shuffle=False)
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 from typing import Any, Sequence
@@ -12,6 +13,7 @@ from .._random import as_generator
 from .._validation import check_bool, check_float, check_int
 from ..data import DataLoader, TensorDataset
 from ._callbacks import as_callbacks
+from ._distributed import data_parallel
 from ._checks import (
     check_loss,
     check_metrics,
@@ -84,7 +86,8 @@ def _train_loader(owner: str, train, batch_size: int, rng, checked: bool = False
 
 def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, val=None, validation_split=None,
         metrics: Sequence[str] = ("accuracy",), callbacks: Sequence[Any] = (), rng=None, progress: bool = True,
-        verbose: bool = True, checkpoint=None, checkpoint_every: str | int = "epoch", resume=None) -> History:
+        verbose: bool = True, checkpoint=None, checkpoint_every: str | int = "epoch", resume=None,
+        distributed: bool | None = None) -> History:
     """Train ``model`` by mini-batch gradient descent: per batch θ ← step(θ, ∂loss/∂θ).
 
     Each epoch visits the training set once in a fresh random order (batch by
@@ -139,6 +142,15 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
         resume: a checkpoint written by ``fit(checkpoint=...)`` to continue
             from; pass freshly built model/optimizer/callbacks/data of the same
             configuration. Default: ``None``.
+        distributed: train data-parallel over MPI (``nnumpy.distributed``,
+            ``docs/distributed.md``): every rank starts from rank 0's weights,
+            takes its shard of each epoch's order in batches of ``batch_size``
+            (per rank: the global batch is N·``batch_size``), and the
+            gradients are all-reduced every step; the History holds the sums
+            of all ranks; only rank 0 prints, shows progress and writes the
+            checkpoint; the validation data is evaluated whole on every rank.
+            ``None``: data-parallel when a launcher (``mpiexec``, ``srun``)
+            started more than one process. Default: ``None``.
 
     Shape:
         ``X (N, *)`` as the model takes it; ``y (N,)`` class indices, or
@@ -161,7 +173,7 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
     owner = "fit"
     check_model(owner, model)
     loss_fn = check_loss(owner, loss_fn, required=True)
-    check_optimizer(owner, optimizer)
+    check_optimizer(owner, optimizer, model)
     epochs = check_int(owner, "epochs", epochs, ge=0)
     batch_size = check_int(owner, "batch_size", batch_size, ge=1)
     spec = check_metrics(owner, metrics)
@@ -172,6 +184,10 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
     scheduler = find_scheduler(owner, callbacks, optimizer, needed=checkpoint is not None or resume is not None)
     if val is None and validation_split is None:
         check_monitors_have_val(callbacks)
+    parallel = data_parallel(owner, distributed)
+    if parallel is not None:  # rank 0 alone talks; every rank draws the same permutations
+        rng = parallel.shared_rng(owner, rng)
+        progress, verbose = progress and parallel.is_main, verbose and parallel.is_main
     record = None
     if validation_split is not None:
         gen = as_generator(rng, owner)
@@ -182,6 +198,11 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
         train_loader = _train_loader(owner, train, batch_size, rng)
         val_loader = None if val is None else make_loader(owner, val, "val", max(batch_size, 256), False, 0)
     state = TrainState(model, optimizer, loss_fn, History(), epochs)
-    loop = FitLoop(state, train_loader, val_loader, callbacks, scheduler, spec=spec, progress=progress,
-                   verbose=verbose, checkpoint=checkpoint, checkpoint_steps=steps_between, validation=record)
-    return loop.run(resume)
+    with contextlib.nullcontext() if parallel is None else parallel.guard(owner):
+        if parallel is not None:
+            train_loader = parallel.shard(owner, train_loader, given=isinstance(train, DataLoader))
+            parallel.start(model)
+        loop = FitLoop(state, train_loader, val_loader, callbacks, scheduler, spec=spec, progress=progress,
+                       verbose=verbose, checkpoint=checkpoint, checkpoint_steps=steps_between, validation=record,
+                       parallel=parallel)
+        return loop.run(resume)

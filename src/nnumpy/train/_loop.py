@@ -13,6 +13,11 @@ history, the sums of an interrupted epoch and the callbacks' counters.
 Restoring all of them and continuing at the saved batch replays the same
 floating-point operations, so the final weights are bit-identical to an
 uninterrupted run.
+
+Data parallelism (``parallel``, a :class:`~._distributed.DataParallel`, None on
+one process) changes four places, each marked ``parallel``: the backward (plus
+one all-reduce), the epoch's row (sums over the ranks), the checkpoint (sums
+over the ranks, written by rank 0) and resume.
 """
 
 from __future__ import annotations
@@ -83,7 +88,7 @@ class FitLoop:
 
     def __init__(self, state: TrainState, train_loader, val_loader, callbacks: list[Callback], scheduler, *,
                  spec: MetricSpec, progress: bool, verbose: bool, checkpoint, checkpoint_steps: int,
-                 validation: dict | None = None) -> None:
+                 validation: dict | None = None, parallel=None) -> None:
         self.state = state
         self.train_loader, self.val_loader = train_loader, val_loader
         self.callbacks, self.scheduler = callbacks, scheduler
@@ -102,6 +107,7 @@ class FitLoop:
         self.labels_checked = False
         self.nonfinite = False
         self.last_saved: tuple[int, int] | None = None  # (epoch, batch) of the checkpoint on disk
+        self.parallel = parallel  # DataParallel when training on several MPI processes, else None
 
     # ------------------------------------------------------------------ the run
     def run(self, resume) -> History:
@@ -156,7 +162,11 @@ class FitLoop:
         state, loss_fn, scorer = self.state, self.state.loss_fn, self.scorer
         forward, backward = state.model.__call__, self.backward
         step, zero_grad = state.optimizer.step, state.optimizer.zero_grad
-        batch_callbacks, every, isfinite = self.batch_callbacks, self.checkpoint_steps, math.isfinite
+        batch_callbacks, every = self.batch_callbacks, self.checkpoint_steps
+        # One process: is the loss finite? (then backward). Data-parallel: backward and all-reduce first,
+        # then is every rank's loss finite? (all ranks stop together, before the step).
+        loss_ok = math.isfinite if self.parallel is None else functools.partial(
+            self.parallel.backward, loss_fn=loss_fn, backward=backward)
         loss_sum, seen, batch, steps = state.loss_sum, state.seen, state.batch, state.step
         preds: list[np.ndarray] = []  # per-batch predictions, compared with the targets in one go
         targets: list[np.ndarray] = []
@@ -172,11 +182,12 @@ class FitLoop:
             if not self.labels_checked:
                 self.check_labels(out)
             loss = loss_fn(out, yb)
-            if not isfinite(loss):
+            if not loss_ok(loss):
                 sync()
                 self.stop_nonfinite(loss, n_batches)
                 break
-            backward(loss_fn.backward())
+            if self.parallel is None:  # data-parallel: done by loss_ok
+                backward(loss_fn.backward())
             step()
             n = yb.shape[0]
             loss_sum += loss * n
@@ -225,6 +236,9 @@ class FitLoop:
     def epoch_row(self) -> dict[str, Any]:
         """The finished epoch's History row, validation included."""
         state = self.state
+        if self.parallel is not None:  # the sums of all ranks; BatchNorm's running statistics averaged
+            state = self.parallel.summed(state)
+            self.parallel.end_epoch(state.model)
         row: dict[str, Any] = {"epoch": state.epoch + 1, "loss": state.loss_sum / state.seen}
         row.update(metric_values(self.spec, state.counts()))
         if self.val_loader is not None:
@@ -272,12 +286,15 @@ class FitLoop:
             "fit": {
                 "format": CHECKPOINT_FORMAT,
                 "epochs": state.epochs,
-                "partial": state.epoch_sums(),
+                "partial": (state if self.parallel is None else self.parallel.summed(state)).epoch_sums(),
                 "validation": self.validation,
                 # The class name is the key that brings a callback's counters back to one of its class.
                 "callbacks": [{"type": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks],
             }
         }
+        if self.parallel is not None and not self.parallel.is_main:
+            self.last_saved = (state.epoch, state.batch)
+            return  # rank 0 writes
         save_checkpoint(
             self.checkpoint, model=state.model, optimizer=state.optimizer, scheduler=self.scheduler,
             history=state.history.to_dict(), epoch=state.epoch, step=state.step, rng_state=rng_state, extra=extra,
@@ -314,6 +331,8 @@ class FitLoop:
         self.restore_callbacks(extra.get("callbacks", []))
         state.epoch, state.step = int(ckpt.epoch), int(ckpt.step)
         state.load_epoch_sums(extra["partial"])
+        if self.parallel is not None:
+            self.parallel.resumed(state)
         state.history = History.from_dict(ckpt.history or {})
         state.logs = dict(state.history.epochs[-1]) if state.history.epochs else {}
         self.last_saved = (state.epoch, state.batch)
