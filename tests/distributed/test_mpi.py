@@ -3,7 +3,8 @@
 Each test launches ``mpiexec -n 2 python _mpi_worker.py CASE OUT`` and compares
 what the ranks wrote with a one-process run built by the same functions. The
 tests are skipped, saying why, where mpi4py or mpiexec is missing
-(``pip install -e ".[mpi]"`` installs both; ``.ci/run`` does).
+(``pip install -e ".[mpi]"`` installs both; ``.ci/run`` does, and sets
+``NNUMPY_REQUIRE_MPI=1`` so that they fail rather than skip there).
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ def _missing() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=f"MPI tests need MPI: {_missing()}")
+@pytest.fixture(autouse=True)
+def _need_mpi():
+    """Skip, saying why, where MPI is missing; fail instead where NNUMPY_REQUIRE_MPI=1 (.ci/run sets it)."""
+    why = _missing()
+    if why and os.environ.get("NNUMPY_REQUIRE_MPI") == "1":
+        pytest.fail(f"NNUMPY_REQUIRE_MPI=1 but {why}")
+    if why:
+        pytest.skip(f"MPI tests need MPI: {why}")
 
 
 def run_mpi(*args: str, n: int = 2, timeout: int = TIMEOUT, script=WORKER) -> subprocess.CompletedProcess:
