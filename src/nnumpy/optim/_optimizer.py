@@ -9,6 +9,7 @@ object identities.
 
 from __future__ import annotations
 
+import math
 import numbers
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -256,7 +257,22 @@ class Optimizer:
                 by_index[int(idx)] = p
             # Saved values win; a hyperparameter the saved group lacks keeps its current value.
             hyper = {k: _to_builtin(v) for k, v in saved.items() if k != "params"}
-            new_groups.append({**group, **hyper, "params": group["params"]})
+            foreign = sorted(k for k in hyper if k not in self._param_specs and k in _all_specs())
+            if foreign:
+                raise ValueError(
+                    f"loaded state dict group {i} has hyperparameters {foreign} that {owner} does not have: it was "
+                    f"saved by another optimizer. Build the optimizer the checkpoint was written with."
+                )
+            try:  # every value read from a file is checked as if passed by hand
+                merged = {**{k: v for k, v in group.items() if k != "params"}, **hyper}
+                lr = merged.pop("lr", None)  # a scheduler may have set it to 0 (LambdaLR, OneCycleLR's end)
+                checked = self._checked(merged)
+                if lr is not None:
+                    checked["lr"] = check_float(owner, "lr", lr, ge=0)
+                hyper = {k: checked[k] for k in (*group, *hyper) if k != "params"}  # the group's key order
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"loaded state dict group {i}: {e}") from None
+            new_groups.append({**hyper, "params": group["params"]})
 
         new_state: dict[Parameter, dict[str, Any]] = {}
         for idx, saved_state in state_dict["state"].items():
@@ -266,6 +282,13 @@ class Optimizer:
                 raise ValueError(f"loaded state dict has state for unknown parameter index {idx!r}.") from None
             entry = {}
             for key, value in saved_state.items():
+                if isinstance(value, np.ndarray) and (
+                    value.dtype.kind not in "biuf" or (value.dtype.kind == "f" and not np.isfinite(value).all())
+                ):
+                    raise ValueError(
+                        f"loaded state dict entry {key!r} of parameter {idx} must be a finite numeric array, "
+                        f"got dtype {value.dtype}{'' if value.dtype.kind not in 'f' else ' with NaN or infinity'}."
+                    )
                 if isinstance(value, np.ndarray) and value.ndim > 0:
                     if value.shape != p.data.shape:
                         raise ValueError(
@@ -275,7 +298,13 @@ class Optimizer:
                     entry[key] = value.astype(p.data.dtype, copy=True)
                 else:
                     value = _to_builtin(value)
-                    if key == "step" and isinstance(value, numbers.Real) and float(value).is_integer():
+                    if key == "step":
+                        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+                            math.isfinite(value) and float(value).is_integer() and value >= 0
+                        ):
+                            raise ValueError(
+                                f"loaded state dict 'step' of parameter {idx} must be an int >= 0, got {value!r}."
+                            )
                         value = int(value)
                     entry[key] = value
             new_state[p] = entry
@@ -300,6 +329,17 @@ class Optimizer:
         rows = [[i, len(g["params"]), sum(p.data.size for p in g["params"]), *(g.get(k, "") for k in keys)]
                 for i, g in enumerate(self.param_groups)]
         return block(type(self).__name__, table(["group", "tensors", "parameters", *keys], rows, right={1, 2}))
+
+
+def _all_specs() -> set[str]:
+    """Hyperparameter names of every optimizer class (to recognise a state dict saved by another one)."""
+    names: set[str] = set()
+    todo = [Optimizer]
+    while todo:
+        cls = todo.pop()
+        names.update(cls._param_specs)
+        todo.extend(cls.__subclasses__())
+    return names
 
 
 def check_betas(owner: str, name: str, value: Any) -> tuple[float, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Mapping
 
 from ..._validation import check_float, check_int, param_error
@@ -43,6 +45,39 @@ def set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> Non
         group["betas"] = (momentum, *group["betas"][1:])
     else:
         group["momentum"] = momentum
+
+
+def check_loaded(owner: str, key: str, current: Any, value: Any) -> None:
+    """Check a value read from a state dict against the attribute it replaces (same kind, finite, same sign).
+
+    A checkpoint's values are checked as if passed by hand: a learning rate of −1e9 or a NaN gamma
+    read from a file is refused, not trained with.
+    """
+    bad = None
+    if isinstance(current, bool) or current is None or isinstance(current, str):
+        if current is not None and type(value) is not type(current):
+            bad = f"a {type(current).__name__}"
+    elif isinstance(current, numbers.Real):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value or (
+            math.isfinite(current) and not math.isfinite(value)
+        ):  # ±inf only where the scheduler itself holds one (ReduceLROnPlateau's 'best' before any step)
+            bad = "a finite number"
+        elif isinstance(current, numbers.Integral) and not float(value).is_integer():
+            bad = "an int"
+        elif not math.isfinite(current):
+            pass
+        elif (current > 0 and not value > 0) or (current >= 0 and not value >= 0):
+            bad = "a number > 0" if current > 0 else "a number >= 0"
+    elif isinstance(current, (list, tuple)):
+        if not isinstance(value, (list, tuple)):
+            bad = "a list"
+        elif key == "base_lrs" and len(value) != len(current):
+            bad = f"a list of {len(current)} values (one per parameter group)"
+        else:
+            for i, v in enumerate(value):
+                check_loaded(owner, f"{key}[{i}]", current[min(i, len(current) - 1)] if current else None, v)
+    if bad:
+        raise ValueError(f"{owner}.load_state_dict: entry {key!r} must be {bad}, got {value!r}.")
 
 
 def _copy(value: Any) -> Any:
@@ -147,6 +182,8 @@ class LRScheduler:
         missing = [key for key in self._state_keys if key not in state_dict]
         if missing:
             raise ValueError(f"{owner}.load_state_dict: the state dict lacks the entries {missing}.")
+        for key in self._state_keys:  # all checked before any is set
+            check_loaded(owner, key, getattr(self, key, None), state_dict[key])
         for key in self._state_keys:
             setattr(self, key, _copy(state_dict[key]))
 
