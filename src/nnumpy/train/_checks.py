@@ -29,6 +29,11 @@ def check_model(owner: str, model) -> Module:
 def check_loss(owner: str, loss_fn, required: bool):
     if loss_fn is None and not required:
         return None
+    if isinstance(loss_fn, type):
+        raise TypeError(
+            f"{owner} got the class {loss_fn.__name__} as loss_fn, not a loss: create one with parentheses, "
+            f"e.g. {loss_fn.__name__}()."
+        )
     if not callable(loss_fn) or not callable(getattr(loss_fn, "backward", None)):
         raise TypeError(
             f"{owner} expects a loss such as nnumpy.nn.CrossEntropyLoss() (callable, with backward()), "
@@ -42,12 +47,26 @@ def check_loss(owner: str, loss_fn, required: bool):
     return loss_fn
 
 
-def check_optimizer(owner: str, optimizer):
+def check_optimizer(owner: str, optimizer, model=None):
+    if isinstance(optimizer, type):
+        raise TypeError(
+            f"{owner} got the class {optimizer.__name__} as optimizer, not an optimizer: create one over the "
+            f"model's parameters, e.g. {optimizer.__name__}(model.parameters(), lr=0.01)."
+        )
     if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
         raise TypeError(
             f"{owner} expects an optimizer such as nnumpy.optim.SGD (with step() and zero_grad()), "
             f"got {type(optimizer).__name__}."
         )
+    groups = getattr(optimizer, "param_groups", None)
+    if model is not None and isinstance(groups, list):
+        mine = {id(p) for p in model.parameters()}
+        theirs = {id(p) for g in groups if isinstance(g, dict) for p in g.get("params", ())}
+        if mine and theirs and not mine & theirs:
+            raise ValueError(
+                f"{owner}: the optimizer holds none of the model's parameters, so training would change nothing: "
+                f"build it on this model, e.g. {type(optimizer).__name__}(model.parameters(), ...)."
+            )
     return optimizer
 
 
