@@ -36,8 +36,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import traceback
 from typing import Any, Iterator
 
 import numpy as np
@@ -46,7 +48,7 @@ from .data._sampler import DistributedSampler
 
 __all__ = [
     "init", "rank", "world_size", "is_main", "launched", "broadcast_parameters", "allreduce_gradients",
-    "average_buffers", "DistributedSampler", "abort",
+    "average_buffers", "DistributedSampler", "abort", "abort_on_error", "share",
 ]
 
 #: Environment variables a launcher sets to the number of processes: MPICH/Hydra and
@@ -111,6 +113,22 @@ def abort(message: str, comm=None, code: int = 1) -> None:
     """
     print(message, file=sys.stderr, flush=True)
     (comm or init()).Abort(code)
+
+
+@contextlib.contextmanager
+def abort_on_error(owner: str, comm=None):
+    """Turn an exception on this rank into :func:`abort`: one message, and every process of the job ends.
+
+    Without it, a rank that raises exits while the others wait forever inside
+    the next collective (the all-reduce of the next step).
+    """
+    try:
+        yield
+    except (KeyboardInterrupt, Exception) as e:  # noqa: BLE001 - reported, then the job ends
+        comm = comm or init()
+        tail = "".join(traceback.format_exception_only(type(e), e)).strip()
+        abort(f"{owner}: rank {comm.Get_rank()} of {comm.Get_size()} failed, ending the MPI job: {tail}", comm)
+        raise  # Abort does not return; kept for a communicator whose Abort does
 
 
 def _float_arrays(model) -> Iterator[np.ndarray]:
@@ -226,6 +244,12 @@ def average_buffers(model, *, comm=None) -> None:
     comm.Allreduce(_in_place(), flat)
     flat /= comm.Get_size()
     _unpack(flat, buffers)
+
+
+def share(obj: Any, root: int = 0) -> Any:
+    """Rank ``root``'s ``obj`` on every rank (a small picklable value: a folder name, a seed); ``obj`` on one process."""
+    comm = _comm()
+    return obj if comm is None else comm.bcast(obj, root=root)
 
 
 def sum_values(values: Any, comm=None) -> np.ndarray:

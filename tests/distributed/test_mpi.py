@@ -123,3 +123,23 @@ def test_fit_distributed_resume_on_another_number_of_processes(tmp_path):
     history = W.train(ref, 8, epochs=3, distributed=False)
     assert _max_rel(w, {k: np.asarray(v) for k, v in W.arrays(ref).items()}) < 1e-12
     np.testing.assert_allclose(h["loss"], history["loss"], rtol=1e-12)
+
+
+def _history(path: Path) -> np.ndarray:
+    return np.genfromtxt(path, delimiter=",", names=True)
+
+
+def test_cli_train_under_mpiexec_prints_once_and_matches_one_process(tmp_path):
+    flags = ["--dataset", "iris", "--layers", "4-16-3", "--epochs", "3", "--no-progress"]
+    proc = run_mpi("-m", "nnumpy", "train", *flags, "--batch-size", "8", "--out", str(tmp_path / "two"), script=None)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("test accuracy") == 1 and proc.stdout.count("epoch 3/3") == 1  # rank 0 alone
+    written = {p.name for p in (tmp_path / "two").iterdir()}
+    assert {"model.safetensors", "checkpoint.safetensors", "history.csv", "run.toml"} <= written
+    assert list(tmp_path.iterdir()) == [tmp_path / "two"]  # one run folder, rank 0's
+    from nnumpy.cli import main
+
+    assert main(["train", *flags, "--batch-size", "16", "--out", str(tmp_path / "one"), "--quiet"]) == 0
+    two, one = _history(tmp_path / "two" / "history.csv"), _history(tmp_path / "one" / "history.csv")
+    for column in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(two[column], one[column], rtol=1e-5)

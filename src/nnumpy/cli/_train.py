@@ -15,6 +15,7 @@ not the lines on the screen, are what a run is for (``_output``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import time
@@ -129,12 +130,14 @@ def run(args) -> int:
     _check_images(model, data.train[0][:1], s["dataset"])
     train, val, test = (_split(part, s["loss"]["type"], C.last_width(model), dt) for part in data.parts)
     out = _out_dir(args, out_opt, s["dataset"])
+    main, out = _data_parallel_rank(args, out)  # under mpiexec: rank 0's folder; only rank 0 writes and prints
     out.mkdir(parents=True, exist_ok=True)
     sizes = {"train_samples": len(train.X), "val_samples": len(val.X) if val else 0, "test_samples": len(test.X),
              "features": data.features, "classes": data.classes}
-    write_text(out / RUN_FILE, dumps_toml(run_document(s, sizes)))
-    verbose = not args.quiet
-    with survive_closed_stdout():
+    if main:
+        write_text(out / RUN_FILE, dumps_toml(run_document(s, sizes)))
+    verbose = not args.quiet and main
+    with survive_closed_stdout(), _abort_on_error(args):
         if verbose:
             _print_header(s, model, sizes, out, ckpt, dt)
         callbacks = [scheduler] if scheduler is not None else []
@@ -144,11 +147,13 @@ def run(args) -> int:
             callbacks.append(snapshots)
         written: list[Path] = []
         t0 = time.perf_counter()
-        if args.trace:
+        if args.trace and main:
             _trace_first_batch(model, loss_fn, train, s["batch_size"], out, written)
         history = _fit(model, loss_fn, optimizer, train, val, s, args, callbacks, out / CHECKPOINT_FILE,
                        np.random.default_rng(shuffle_ss))
         train_time = time.perf_counter() - t0
+        if not main:
+            return EXIT_OK  # rank 0 saves, tests and reports
         _save(model, history, s, train, data.classes, out, written)
         from ..train import evaluate
 
@@ -156,6 +161,27 @@ def run(args) -> int:
         write_plots(history, model, loss_fn, result, test.X, test.y, test.T, out, args.plots, written, snapshots)
         _report(history, result, train_time, written, out, verbose)
     return EXIT_OK
+
+
+def _data_parallel(args) -> bool:
+    """True under ``mpiexec -n N`` (N > 1), unless ``args.distributed`` is False (``nnumpy sweep``: a run per rank)."""
+    from .. import distributed
+
+    return getattr(args, "distributed", None) is not False and distributed.launched() > 1
+
+
+def _data_parallel_rank(args, out: Path) -> tuple[bool, Path]:
+    """(does this process write and print?, the run folder): data-parallel, rank 0 and rank 0's folder."""
+    from .. import distributed
+
+    return (distributed.is_main(), Path(distributed.share(str(out)))) if _data_parallel(args) else (True, out)
+
+
+def _abort_on_error(args):
+    """Data-parallel, an error on one rank ends the job with its message (the others would wait forever)."""
+    from .. import distributed
+
+    return distributed.abort_on_error("nnumpy train") if _data_parallel(args) else contextlib.nullcontext()
 
 
 def _checkpoint_to_resume(args, epochs: int):
@@ -308,6 +334,7 @@ def _fit(model, loss_fn, optimizer, train: _Split, val: _Split | None, s: dict[s
             model, loss_fn, optimizer, (train.X, train.T), epochs=s["epochs"], batch_size=s["batch_size"],
             val=None if val is None else (val.X, val.T), callbacks=callbacks, rng=rng, progress=not args.no_progress,
             verbose=not args.quiet, checkpoint=checkpoint, resume=args.resume,
+            distributed=getattr(args, "distributed", None),  # None: data-parallel under mpiexec -n N > 1
         )
     except KeyboardInterrupt:
         if checkpoint.exists():

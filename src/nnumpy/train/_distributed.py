@@ -12,11 +12,9 @@ instead of leaving the others waiting in a collective.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import math
-import traceback
 
 import numpy as np
 
@@ -128,13 +126,6 @@ class DataParallel:
             state.clear_epoch_sums()
             state.batch, state.elapsed = batch, elapsed
 
-    @contextlib.contextmanager
     def guard(self, owner: str):
         """An exception on this rank ends every rank's process (MPI_Abort) with a message, instead of a hang."""
-        try:
-            yield
-        except (KeyboardInterrupt, Exception) as e:  # noqa: BLE001 - reported, then the job ends
-            tail = "".join(traceback.format_exception_only(type(e), e)).strip()
-            dist.abort(f"{owner}: rank {self.rank} of {self.size} failed, ending the MPI job: {tail}", self.comm)
-            raise  # Abort does not return; kept for a communicator whose Abort does
-
+        return dist.abort_on_error(owner, self.comm)
