@@ -247,7 +247,7 @@ def average_buffers(model, *, comm=None) -> None:
 
 
 def share(obj: Any, root: int = 0) -> Any:
-    """Rank ``root``'s ``obj`` on every rank (a small picklable value: a folder name, a seed); ``obj`` on one process."""
+    """Rank ``root``'s ``obj`` on every rank (a small picklable value: a folder name); ``obj`` on one process."""
     comm = _comm()
     return obj if comm is None else comm.bcast(obj, root=root)
 
