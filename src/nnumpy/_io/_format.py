@@ -19,13 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .._atomic import atomic_write_bytes
+from .._atomic import atomic_write_bytes, remove_stale_temps
 from ..errors import ModelFileError
 
 __all__ = [
@@ -221,26 +223,78 @@ def read_file(path) -> RawFile:
         ModelFileError: missing file, or any structural problem, naming both.
     """
     path = Path(path)
+    remove_stale_temps(path)
     try:
-        data = path.read_bytes()
+        f = open(path, "rb")
     except FileNotFoundError:
         raise ModelFileError(f"cannot load {path}: no such file") from None
     except IsADirectoryError:
         raise ModelFileError(f"cannot load {path}: it is a directory, not a model file") from None
-    return _parse(path, data)
+    except OSError as err:
+        raise ModelFileError(f"cannot load {path}: {err.strerror or err}") from None
+    with f:
+        # Sizes first, then only the bytes the header announces: /dev/zero or a 256 MiB
+        # stranger file fails after reading 8 bytes, not after filling memory.
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise file_error(path, "not a regular file (a device, pipe or socket), not a safetensors file")
+        size = st.st_size
+        head = f.read(8)
+        n = _check_length(path, head, size)
+        header = f.read(n)
+        if not header.lstrip(b" \t\r\n")[:1] == b"{":
+            raise file_error(path, "not a safetensors file (its header is not a JSON object)")
+        meta, entries = _parse_header(path, header, size)
+        data = head + header + f.read(size - 8 - n)  # the data section, its length checked against the header
+    if len(data) != size:
+        raise file_error(path, f"file changed while it was read ({len(data)} of {size} bytes)")
+    return RawFile(path, data, meta, entries, n)
+
+
+#: First bytes of files people mistake for model files, and what to say about them.
+_MAGIC = (
+    (b"\x89PNG", "it is a PNG image"),
+    (b"\xff\xd8\xff", "it is a JPEG image"),
+    (b"\x93NUMPY", "it is a NumPy .npy file: load it with np.load and pass it to model.load_state_dict"),
+    (b"PK\x03\x04", "it is a zip archive, e.g. a PyTorch .pt/.pth file; convert it in PyTorch with "
+     "safetensors.torch.save_file(state_dict, 'model.safetensors') after loading it with torch, then nnumpy.load_state(model, ...)"),
+    (b"\x80", "it looks like a pickle (an old PyTorch .pt file); convert it in PyTorch with "
+     "safetensors.torch.save_file(state_dict, 'model.safetensors') after loading it with torch, then nnumpy.load_state(model, ...)"),
+    (b"\x1f\x8b", "it is gzip-compressed"),
+)
+
+
+def _check_length(path: Path, head: bytes, size: int) -> int:
+    """The header length from the first 8 bytes, checked against the limit and the file's size."""
+    n = int.from_bytes(head, "little")
+    if len(head) < 8 or n > size - 8 or n > MAX_HEADER_BYTES:  # only then: a real length may start with 0x80
+        for magic, what in _MAGIC:
+            if head.startswith(magic):
+                raise file_error(path, f"not a safetensors file ({what})")
+    if len(head) < 8:
+        raise file_error(path, f"file is {len(head)} bytes, shorter than the 8-byte safetensors length field (truncated?)")
+    n = int.from_bytes(head, "little")
+    if n > MAX_HEADER_BYTES:
+        raise file_error(
+            path, f"not a safetensors file: declared header length {n} exceeds the {MAX_HEADER_BYTES}-byte limit (corrupt?)"
+        )
+    if n > size - 8:
+        raise file_error(path, f"declared header length {n} exceeds the {size - 8} bytes that follow (truncated?)")
+    return n
 
 
 def _parse(path: Path, data: bytes) -> RawFile:
-    size = len(data)
-    if size < 8:
-        raise file_error(path, f"file is {size} bytes, shorter than the 8-byte safetensors length field (truncated?)")
-    n = int.from_bytes(data[:8], "little")
-    if n > MAX_HEADER_BYTES:
-        raise file_error(path, f"declared header length {n} exceeds the {MAX_HEADER_BYTES}-byte limit (corrupt?)")
-    if n > size - 8:
-        raise file_error(path, f"declared header length {n} exceeds the {size - 8} bytes that follow (truncated?)")
+    """Validate the safetensors structure of the bytes ``data`` of a whole file."""
+    n = _check_length(path, data[:8], len(data))
+    meta, entries = _parse_header(path, data[8 : 8 + n], len(data))
+    return RawFile(path, data, meta, entries, n)
+
+
+def _parse_header(path: Path, raw: bytes, size: int) -> tuple[dict[str, str], dict[str, _Entry]]:
+    """Check the JSON header ``raw`` of a file of ``size`` bytes; returns metadata and tensor entries."""
+    n = len(raw)
     try:
-        text = data[8 : 8 + n].decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise file_error(path, "header is not UTF-8 text (corrupt or not a safetensors file)") from None
     header = strict_json(text, path, "header")
@@ -262,7 +316,7 @@ def _parse(path: Path, data: bytes) -> RawFile:
         pos = e.end - start
     if pos != data_len:
         raise file_error(path, f"tensors cover {pos} bytes but the data section holds {data_len} (truncated or padded?)")
-    return RawFile(path, data, meta, {e.name: e for e in entries}, n)
+    return meta, {e.name: e for e in entries}
 
 
 def _entry(path: Path, name: str, spec: Any, data_len: int, start: int) -> _Entry:
