@@ -20,6 +20,8 @@ from __future__ import annotations
 import gzip
 import io
 import math
+import os
+import stat
 import zlib
 from pathlib import Path
 
@@ -51,8 +53,26 @@ _CHUNK = 1 << 20
 
 
 def _read_file_bytes(path: Path) -> bytes:
+    """The file's bytes, read only after its header agrees with its size (raw IDX) or it is gzip.
+
+    A device (``/dev/zero``), a pipe or a large file that is not IDX fails after a few bytes.
+    """
     try:
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise DataError(f"{path}: not a regular file (a device, pipe or socket), expected an IDX file")
+            head = f.read(4)
+            if head[:2] == _GZIP_MAGIC:  # sizes are checked while decompressing (_parse_gz)
+                return head + f.read(st.st_size - len(head))
+            dtype, ndim = _parse_header(path, head, "the file")
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise DataError(f"{path}: truncated header: {ndim} dimensions need {4 + 4 * ndim} bytes, "
+                                f"file holds {len(head) + len(dims)}")
+            shape = tuple(int(d) for d in np.frombuffer(dims, dtype=">u4"))
+            _check_length(path, shape, dtype, st.st_size - len(head) - len(dims))
+            return head + dims + f.read(st.st_size - len(head) - len(dims))
     except FileNotFoundError:
         raise DataError(f"IDX file not found: {path}") from None
     except IsADirectoryError:
