@@ -65,10 +65,18 @@ def _to_json(obj):
     return obj
 
 
+_STATE_DTYPES = {np.dtype(t).str for t in (np.uint32, np.uint64, np.int32, np.int64)}
+
+
 def _from_json(obj):
     if isinstance(obj, dict):
         if "__ndarray__" in obj:
-            return np.asarray(obj["__ndarray__"], dtype=np.dtype(obj["dtype"]))
+            # Read from a file: only the integer dtypes a bit generator holds, never one sized by the
+            # file (a dtype of 'S200000000' would allocate 200 MB per element before any other check).
+            code = obj.get("dtype")
+            if code not in _STATE_DTYPES:
+                raise ValueError(f"RNG state array has dtype {str(code)[:20]!r}; expected one of {sorted(_STATE_DTYPES)}")
+            return np.asarray(obj["__ndarray__"], dtype=np.dtype(code))
         return {k: _from_json(v) for k, v in obj.items()}
     return obj
 
