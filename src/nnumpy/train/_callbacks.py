@@ -176,6 +176,28 @@ class EarlyStopping(_Monitored):
         self.best_weights = dict(weights) if weights is not None else None
 
 
+def _check_template(path: str) -> str:
+    """Check a ``str.format`` path template now, not after the first epoch: fields are names, no positions."""
+    import string
+
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(path) if f is not None]
+    except ValueError as e:
+        raise ValueError(
+            f"The 'path' parameter of ModelCheckpoint is not a valid str.format template ({e}): "
+            "write a literal brace as '{{' or '}}'."
+        ) from None
+    for field in fields:
+        name = field.split(".", 1)[0].split("[", 1)[0]
+        if not name.isidentifier() or name in ("step", "batch"):
+            raise ValueError(
+                f"The 'path' parameter of ModelCheckpoint names {{{field}}}, which the epoch logs do not hold: "
+                f"use {{epoch}}, {{loss}}, a metric such as {{accuracy}} or {{val_loss}}; files are written once "
+                f"per epoch."
+            )
+    return path
+
+
 def params_finite(model) -> bool:
     """Whether every parameter of ``model`` is finite (no NaN or infinity)."""
     return all(bool(np.isfinite(p.data).all()) for p in model.parameters())
@@ -207,7 +229,7 @@ class ModelCheckpoint(_Monitored):
     def __init__(self, path, save_best_only: bool = False, *, monitor: str = "val_loss", mode: str = "auto") -> None:
         if not isinstance(path, (str, Path)):
             raise param_error("ModelCheckpoint", "path", "a str or pathlib.Path", path, TypeError)
-        self.path = str(path)
+        self.path = _check_template(str(path))
         self.save_best_only = check_bool("ModelCheckpoint", "save_best_only", save_best_only)
         super().__init__("ModelCheckpoint", monitor, mode, 0.0)
         self.saved: list[tuple[int, str]] = []
@@ -224,7 +246,13 @@ class ModelCheckpoint(_Monitored):
             self.best = value
         if not params_finite(state.model):
             return
-        path = self.path.format(**state.logs)
+        try:
+            path = self.path.format(**state.logs)
+        except (KeyError, IndexError, AttributeError, ValueError) as e:
+            raise ValueError(
+                f"ModelCheckpoint path {self.path!r} names {e}, which this run's epoch logs do not hold; "
+                f"they hold {sorted(state.logs)}."
+            ) from None
         built_in = set(LAYERS.values())  # the classes nnumpy.io.save can rebuild; a subclass is not one of them
         if all(type(m) in built_in for m in state.model.modules()):
             save(state.model, path)

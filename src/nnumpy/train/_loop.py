@@ -260,8 +260,13 @@ class FitLoop:
     def stop_nonfinite(self, loss, n_batches: int) -> None:
         """Report a NaN/inf batch loss (seen before backward and step) and stop."""
         state = self.state
+        # The bad batch never updates the weights; but a step with a finite loss can already have
+        # made them NaN (an overflowing update), and then saying "kept" would not be true.
+        kept = ("weights kept from the last good step" if params_finite(state.model) else
+                "the weights were already NaN or infinite after the previous step (learning rate too "
+                "large?); no checkpoint was written with them")
         msg = (f"non-finite loss {loss} at epoch {state.epoch + 1} step {state.step + 1} "
-               f"(batch {state.batch + 1}/{n_batches}); weights kept from the last good step")
+               f"(batch {state.batch + 1}/{n_batches}); {kept}")
         for cb in self.nan_callbacks:
             cb.on_nonfinite(state, float(loss), msg)
         self.nonfinite = True
