@@ -14,9 +14,10 @@ import numbers
 
 import numpy as np
 
-from ._inspect import hooked
-from .nn._module import Module
-from .nn._summary import _leaves
+from .._inspect import hooked
+from ..nn._module import Module
+from ..nn._summary import _leaves
+from ._common import _figure, _grid_shape, _save
 
 __all__ = ["plot_filters", "plot_feature_maps"]
 
@@ -63,7 +64,7 @@ def plot_filters(conv, *, channel: int = 0, max_filters: int = 64, path=None):
         >>> len(fig.axes)
         6
     """
-    from .plot import _figure, _grid_shape, _save
+
 
     owner = "plot_filters"
     if isinstance(conv, Module):
@@ -135,7 +136,7 @@ def plot_feature_maps(model: Module, image, *, layer=0, max_maps: int = 64, path
         >>> len(fig.axes)
         5
     """
-    from .plot import _figure, _grid_shape, _save
+
 
     owner = "plot_feature_maps"
     if not isinstance(model, Module):
