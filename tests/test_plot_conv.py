@@ -1,4 +1,4 @@
-"""nnumpy.plot.plot_filters and plot_feature_maps (src/nnumpy/_plot_conv.py): the book's ch. 7
+"""nnumpy.plot.plot_filters and plot_feature_maps (src/nnumpy/plot/_conv.py): the book's ch. 7
 pictures of a conv net; each figure has one axis per tile and saves a PNG."""
 
 from __future__ import annotations
