@@ -28,7 +28,7 @@ from .._inspect import model_dtype
 from . import _config as C
 from ._chart import history_charts
 from ._data import check_fit, holdout, n_features, subset, targets
-from ._errors import EXIT_OK, UsageError, note, usage_errors
+from ._errors import EXIT_OK, EXIT_RUNTIME, UsageError, note, print_error, usage_errors
 from ._output import survive_closed_stdout
 from ._plots import BoundarySnapshots, has_matplotlib, write_plots
 from ._rundir import (CHECKPOINT_FILE, CURVES_FILE, HISTORY_FILE, MODEL_FILE, RUN_FILE, TRACE_FILE, default_out,
@@ -154,6 +154,11 @@ def run(args) -> int:
         train_time = time.perf_counter() - t0
         if not main:
             return EXIT_OK  # rank 0 saves, tests and reports
+        if history.stop_reason:  # said first, even with --quiet: what follows may fail because of it
+            note(f"training stopped early: {history.stop_reason}")
+            if not _savable(model, history):
+                print_error("no model was written: no epoch finished with finite weights; lower --lr and train again")
+                return EXIT_RUNTIME
         _save(model, history, s, train, data.classes, out, written)
         from ..train import evaluate
 
@@ -344,6 +349,13 @@ def _fit(model, loss_fn, optimizer, train: _Split, val: _Split | None, s: dict[s
         raise
 
 
+def _savable(model, history) -> bool:
+    """A stopped run leaves something worth writing: a finished epoch and finite weights."""
+    from ..train._callbacks import params_finite
+
+    return len(history) > 0 and params_finite(model)
+
+
 def _save(model, history, s: dict[str, Any], train: _Split, classes: int, out: Path, written: list[Path]) -> None:
     """The model (with the data set, input shape and class count as metadata) and history.csv."""
     from ..io import save
@@ -362,8 +374,6 @@ def _save(model, history, s: dict[str, Any], train: _Split, classes: int, out: P
 
 def _report(history, result: dict, train_time: float, written: list[Path], out: Path, verbose: bool) -> None:
     """The charts (unless --quiet), the test accuracy and loss, and the files written."""
-    if history.stop_reason:
-        note(f"training stopped early: {history.stop_reason}")
     if len(history) and verbose:
         print()
         print(history_charts(history))
