@@ -31,7 +31,8 @@ What lives where (one job per file, all private, re-exported here):
   float64 copies, replaying a module's random generator;
 - ``_gradcheck.py``: :func:`gradcheck`;
 - ``_diagnoses.py``: the diagnosis codes, their ranks and their sentences in both languages;
-- ``_hints.py``: the learner hints, a list of functions tried on each wrong gradient;
+- ``_hints.py``: the learner hints, functions that each look at one wrong gradient;
+- ``_hint_table.py``: ``TENSOR_HINTS``, the order the hints and detectors are tried in;
 - ``_detectors.py``: the hints that re-run the layer or loss to test one hypothesis each;
 - ``_probes.py``: forward ignoring its argument, randomness the check cannot replay;
 - ``_batch.py``: the batch check at other batch sizes, and what its failures mean;

@@ -1,7 +1,7 @@
 """Detectors that re-run the layer (or the loss) to name a wrong gradient.
 
 Each takes a :class:`~._hints.HintCase` and returns a :class:`~._diagnoses.Diagnosis`
-or None; ``_hints.TENSOR_HINTS`` decides the order. They test one hypothesis
+or None; ``_hint_table.TENSOR_HINTS`` decides the order. They test one hypothesis
 each against the evidence (a learner's typical mistake reproduces the wrong
 gradient exactly), so a diagnosis is only given when its formula matches:
 

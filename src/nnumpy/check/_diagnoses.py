@@ -8,8 +8,9 @@ explains every later mismatch), a short title and the sentence template, each
 in both languages. A fact may itself be an :class:`L` (a phrase in both
 languages), so a detector that computes words still gives both.
 
-Adding a diagnosis: one entry in :data:`CODES`, one detector in ``_hints.py``
-or ``_detectors.py`` that returns ``diagnosis(code, tensor, **facts)``.
+Adding a diagnosis: one entry in :data:`CODES`, one detector in ``_hints.py`` or
+``_detectors.py`` that returns ``diagnosis(code, tensor, **facts)``, and its place
+in ``_hint_table.py``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from .._validation import check_float
 from ..nn._loss import Loss
 from ..nn._module import Module
 from ._diagnoses import L, check_lang, diagnosis
-from ._hints import add_hints
+from ._hint_table import add_hints
 from ._numerics import (central_difference, compare_gradients, directional_loss, directional_module, draws_random,
                         float64_copy, global_rng_kept, restore_rngs, rng_states, salted_generator)
 from ._report import GradcheckReport, param_ref
