@@ -214,11 +214,19 @@ def _weight_array(weight, owner: str, shape=None):
     return w.astype(np.float64)
 
 
+#: PyTorch's clamp of p(1 − p) in BCELoss's backward: 1e-12 stored as a C float, so
+#: float32(1e-12) = 9.99999996e-13 even for float64 inputs (measured against torch 2.13).
+_BCE_EPS = float(np.float32(1e-12))
+
+
 class BCELoss(_ElementwiseLoss):
     """ℓ = −w[t·log p + (1 − t)·log(1 − p)] on probabilities p ∈ [0, 1].
 
     As in PyTorch, each log is clamped to ≥ −100 so p = 0 or 1 gives a finite
-    loss, and the gradient is w(p − t) / max(p(1 − p), 1e-12). Prefer
+    loss, and the gradient is w(p − t) / max(p(1 − p), ε) with ε = 1e-12 rounded
+    to float32 (9.99999996e-13), PyTorch's constant in float64 too, so clamped
+    gradients match it bit for bit. NaN in the input raises ValueError; an empty
+    input gives a NaN mean, as PyTorch. Prefer
     ``BCEWithLogitsLoss`` on logits: it is exact where this one clamps.
 
     Args:
@@ -248,7 +256,7 @@ class BCELoss(_ElementwiseLoss):
         log_p = np.maximum(np.log(p, where=p > 0.0, out=np.full_like(p, -100.0)), -100.0)
         log_1p = np.maximum(np.log1p(-p, where=p < 1.0, out=np.full_like(p, -100.0)), -100.0)
         loss = -(t * log_p + (1.0 - t) * log_1p)
-        grad = (p - t) / np.maximum(p * (1.0 - p), 1e-12)
+        grad = (p - t) / np.maximum(p * (1.0 - p), _BCE_EPS)
         return loss, grad
 
 
