@@ -389,6 +389,9 @@ def last_width(model: Module) -> int | None:
 
 
 # ---------------------------------------------------------------------------- TOML
+#: Largest config read: real ones are a few hundred bytes.
+MAX_TOML_BYTES = 1 << 20
+
 def load_toml(path) -> dict[str, Any]:
     """Read a TOML file (``tomllib`` on Python >= 3.11, else the ``tomli`` package)."""
     if sys.version_info >= (3, 11):
@@ -401,9 +404,17 @@ def load_toml(path) -> dict[str, Any]:
                 "reading a TOML config needs Python >= 3.11 or the 'tomli' package: pip install tomli"
             ) from None
     p = Path(path)
+    from ._inputs import check_regular
+
+    size = check_regular(p, "a TOML config", MAX_TOML_BYTES)  # /dev/zero or a huge file: refused unread
     try:
         with p.open("rb") as f:
-            return tomllib.load(f)
+            text = f.read(size + 1).decode("utf-8")
+        return tomllib.loads(text)
+    except UnicodeDecodeError as e:
+        raise ValueError(f"config {p} is not UTF-8 text ({e.reason} at byte {e.start}); is it a TOML file?") from None
+    except RecursionError:
+        raise ValueError(f"config {p} is not valid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"config {p} is not valid TOML: {e}") from None
 

@@ -14,6 +14,26 @@ __all__ = ["input_kind", "read_image", "image_input", "read_array", "as_batch"]
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
+#: Largest picture predict decodes (pixels): a digit photo is a few megapixels; a crafted header
+#: must not make Pillow allocate gigabytes (its own bomb check starts at 89 M pixels, as a warning).
+MAX_IMAGE_PIXELS = 50_000_000
+
+
+def check_regular(path: Path, what: str, limit: int | None = None) -> int:
+    """The size of ``path`` after checking it is a regular file (not /dev/zero, a pipe) of at most ``limit`` bytes."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(2, "No such file or directory", str(path)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"cannot read {path}: not a regular file (a directory, device or pipe), expected {what}.")
+    if limit is not None and st.st_size > limit:
+        raise ValueError(f"cannot read {path}: {st.st_size} bytes is more than the {limit}-byte limit for {what}.")
+    return st.st_size
+
 
 def input_kind(path: Path) -> str:
     """``'npy'``, ``'image'`` or ``'idx'``, from the file name; ValueError when it says none of them."""
@@ -35,15 +55,26 @@ def read_image(path: Path) -> np.ndarray:
         from PIL import Image
     except ImportError:
         raise ImportError(f"reading {path.name} needs Pillow: pip install 'nnumpy[image]'") from None
+    check_regular(path, "an image")
     try:
         with Image.open(path) as img:
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise ValueError(
+                    f"cannot read image {path}: {img.width}x{img.height} pixels is more than {MAX_IMAGE_PIXELS}; "
+                    "resize it first."
+                )
             img.load()
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                 rgba = img.convert("RGBA")
                 background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
                 img = Image.alpha_composite(background, rgba)
             return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
-    except OSError as e:
+    except (OSError, SyntaxError, EOFError, IndexError, TypeError, Image.DecompressionBombError) as e:
+        # Pillow reports a damaged file with any of these (SyntaxError: "broken PNG file").
+        raise ValueError(f"cannot read image {path}: {one_line(e) if str(e) else type(e).__name__}") from None
+    except ValueError as e:
+        if str(e).startswith("cannot read image"):
+            raise
         raise ValueError(f"cannot read image {path}: {one_line(e)}") from None
 
 
@@ -76,9 +107,16 @@ def image_input(a: np.ndarray, side: int, invert: str, prep: bool, notes: list[s
 def read_array(path: Path, kind: str, notes: list[str]) -> np.ndarray:
     """A .npy or IDX file as a float array (uint8 pixels scaled to [0, 1]); remarks go to ``notes``."""
     if kind == "npy":
+        check_regular(path, "a .npy file")
+        with open(path, "rb") as f:
+            magic = f.read(6)
+        if magic != b"\x93NUMPY" and not magic.startswith(b"PK"):  # np.load would call anything else a pickle
+            raise ValueError(f"cannot read {path}: not a .npy file (it does not start with NumPy's magic bytes).")
         try:
-            a = np.load(path, allow_pickle=False)
-        except ValueError as e:
+            # mmap: a header declaring more than the file holds fails here, before any allocation
+            a = np.load(path, allow_pickle=False, mmap_mode="r")
+            a = np.array(a) if isinstance(a, np.ndarray) else a
+        except (ValueError, OSError, EOFError) as e:
             raise ValueError(f"cannot read {path}: {one_line(e)}") from None
         if not isinstance(a, np.ndarray):
             raise ValueError(f"{path} holds several arrays (.npz); save one array with np.save.")
