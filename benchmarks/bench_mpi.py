@@ -18,7 +18,7 @@ measured all-reduce time per MB that docs/distributed.md's cost model starts fro
 Outputs in ``--out`` (default ``benchmarks/results/``): ``<date>-<machine>-mpi.json``
 and ``.md``.
 
-    python benchmarks/bench_mpi.py --machine ci-2core      # ~2 min on 2 idle cores
+    python benchmarks/bench_mpi.py --machine ci-2core      # ~2 min on 2 idle cores (3 repeats)
     python benchmarks/bench_mpi.py --smoke --out /tmp/b    # seconds, synthetic data, for the tests
 """
 
@@ -129,6 +129,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--batch-sizes", default="32,1024", help="per-process batch sizes (default 32,1024)")
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=3, help="runs of each configuration, taking turns (default 3)")
     p.add_argument("--data-dir", default="/usr/share/datasets")
     p.add_argument("--machine", default="local")
     p.add_argument("--out", default=str(HERE / "results"))
@@ -144,15 +145,19 @@ def main(argv=None) -> int:
     me += ["--smoke"] if args.smoke else []
     mpi = [_mpiexec(), "-n", "2"]
     load_before = os.getloadavg()[0]
-    runs = []
-    for b in (int(s) for s in args.batch_sizes.split(",")):
-        for cmd, threads in ((me, 2), (mpi + me, 1)):
-            row = _launch(cmd + ["--worker", "fit", "--batch", str(b)], threads)
-            row["threads_per_process"] = threads
-            runs.append(row)
+    configs = [(b, cmd, threads) for b in (int(s) for s in args.batch_sizes.split(","))
+               for cmd, threads in ((me, 2), (mpi + me, 1))]
+    runs = [{} for _ in configs]
+    for _ in range(args.repeats):  # the configurations take turns, so a burst of load hits all of them
+        for row, (b, cmd, threads) in zip(runs, configs):
+            one = _launch(cmd + ["--worker", "fit", "--batch", str(b)], threads)
+            for key in ("epoch_s", "allreduce_s_per_epoch"):
+                row.setdefault(key + "_runs", []).append(statistics.median(one[key]) if key == "epoch_s" else one[key])
+            row.update(processes=one["processes"], batch=b, threads_per_process=threads)
             print(_row_text(row), flush=True)
     allreduce = _launch(mpi + me + ["--worker", "allreduce"], 1)["allreduce"]
     report = {"date": _dt.date.today().isoformat(), "machine": args.machine, "epochs": args.epochs,
+              "repeats": args.repeats,
               "load_average_1min": [load_before, os.getloadavg()[0]],  # other jobs on the machine skew the times
               "smoke": args.smoke, "command": "python benchmarks/bench_mpi.py " + " ".join(argv or sys.argv[1:]),
               "runs": runs, "allreduce": allreduce}
@@ -165,11 +170,16 @@ def main(argv=None) -> int:
     return 0
 
 
+def _medians(row: dict) -> tuple[float, float, float, float]:
+    """Median s/epoch, its min and max over the repeats, and the median all-reduce s/epoch."""
+    epochs = row["epoch_s_runs"]
+    return statistics.median(epochs), min(epochs), max(epochs), statistics.median(row["allreduce_s_per_epoch_runs"])
+
+
 def _row_text(row: dict) -> str:
-    epoch = statistics.median(row["epoch_s"])
+    epoch, _, _, reduce = _medians(row)
     return (f"{row['processes']} process(es) × {row['threads_per_process']} thread(s), batch {row['batch']}/process: "
-            f"{epoch:.2f} s/epoch, all-reduce {row['allreduce_s_per_epoch']:.2f} s "
-            f"({100 * row['allreduce_s_per_epoch'] / epoch:.0f}%)")
+            f"{epoch:.2f} s/epoch, all-reduce {reduce:.2f} s ({100 * reduce / epoch:.0f}%)")
 
 
 def markdown(report: dict) -> str:
@@ -179,13 +189,13 @@ def markdown(report: dict) -> str:
              f"{'2,048 synthetic' if report['smoke'] else '60,000 Fashion-MNIST'} samples. Load average "
              f"(1 min) before and after: {report['load_average_1min'][0]:.1f}, {report['load_average_1min'][1]:.1f}.",
              "",
+             f"Median of {report['repeats']} run(s) (min–max), the configurations taking turns.", "",
              "| processes × threads | batch per process | global batch | s/epoch | all-reduce s/epoch | share |",
              "|---|---:|---:|---:|---:|---:|"]
     for r in report["runs"]:
-        epoch = statistics.median(r["epoch_s"])
-        share = r["allreduce_s_per_epoch"] / epoch
+        epoch, low, high, reduce = _medians(r)
         lines.append(f"| {r['processes']} × {r['threads_per_process']} | {r['batch']} | {r['batch'] * r['processes']} "
-                     f"| {epoch:.2f} | {r['allreduce_s_per_epoch']:.3f} | {100 * share:.1f}% |")
+                     f"| {epoch:.2f} ({low:.2f}–{high:.2f}) | {reduce:.3f} | {100 * reduce / epoch:.1f}% |")
     lines += ["", "MPI.Allreduce alone, 2 processes, float32, median:", "",
               "| MB | ms | ms per MB |", "|---:|---:|---:|"]
     for a in report["allreduce"]:
