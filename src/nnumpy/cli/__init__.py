@@ -18,7 +18,8 @@ file re-exports the public names once):
 - ``_main``: :func:`main`, errors to one line and an exit status (``_errors``).
 - ``_argparser``: the argument parser; one module per subcommand adds its
   options and the function that runs it: ``_train``, ``_evaluate``,
-  ``_predict``, ``_datasets``, ``_info``, ``_gradcheck``.
+  ``_predict``, ``_datasets``, ``_info``, ``_gradcheck``, ``_export``, ``_sweep``
+  (a grid or random search, one run per MPI rank).
 - ``_settings``: a train run's settings from defaults, run.toml, TOML and
   flags; ``_config``: the TOML format, names and builders; ``_runfile``:
   run.toml, written and read back.

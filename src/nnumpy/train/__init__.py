@@ -23,6 +23,8 @@ What lives where:
   ``Scorer`` that counts predictions batch by batch.
 - ``_history.py``: :class:`History`, one row per epoch, to and from CSV.
 - ``_progress.py``: the optional tqdm progress bar (the notebook widget under Jupyter).
+- ``_distributed.py``: ``DataParallel``, what fit does differently on several MPI
+  processes (``fit(..., distributed=True)``, ``nnumpy.distributed``).
 """
 
 from ._callbacks import (
