@@ -96,8 +96,10 @@ def run(args) -> int:
     side = images[-1] if images else _image_side(features, meta)
     for name, kind in zip(args.files, kinds):
         path = Path(name)
-        if not path.is_file():
+        if not path.exists():
             raise FileNotFoundError(f"no such file: {name}")
+        if not path.is_file():  # a directory, /dev/zero, a pipe: not something to classify
+            raise ValueError(f"cannot read {name}: not a regular file (a directory, device or pipe).")
         notes: list[str] = []
         if kind == "image":
             if images is not None:
