@@ -87,6 +87,19 @@ def main(case: str, out: Path, *args: str) -> None:
         opt = optim.SGD(model.parameters(), lr=0.1)
         fit(model, nn.CrossEntropyLoss(), opt, data(), epochs=2, batch_size=4, rng=0, progress=False,
             verbose=False, distributed=True)
+    elif case == "files":  # rng=None (rank 0's seed shared) and callbacks that write files
+        from nnumpy.train import CSVLogger, ModelCheckpoint
+
+        model = mlp()
+        saver = ModelCheckpoint(str(out / "epoch{epoch}.safetensors"))
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        history = fit(model, nn.CrossEntropyLoss(), opt, data(), epochs=2, batch_size=4, progress=False,
+                      verbose=False, callbacks=[saver, CSVLogger(out / "log.csv")], distributed=True)
+        _write(out, model, history)
+        from nnumpy.train._distributed import DataParallel
+
+        seed = DataParallel(distributed.init()).shared_rng("fit", None)  # what fit does for rng=None
+        (out / f"saved{distributed.rank()}.json").write_text(json.dumps([len(saver.saved), str(seed)]))
     elif case == "resume":  # args: epochs, checkpoint path, and "from" for resuming it
         epochs, ckpt = int(args[0]), args[1]
         resume = ckpt if len(args) > 2 else None

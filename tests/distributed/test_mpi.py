@@ -104,6 +104,17 @@ def test_fit_distributed_batchnorm_running_stats_are_averaged_over_ranks(tmp_pat
     assert np.all(w0["1.running_var"] <= ref[1].running_var * (7 / 6) + 1e-12)
 
 
+def test_fit_distributed_shares_rank0s_seed_and_writes_callback_files_on_rank0(tmp_path):
+    proc = run_mpi("files", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    (w0, _), (w1, _) = _ranks(tmp_path)
+    assert all(np.array_equal(w0[k], w1[k]) for k in w0)
+    (saved0, seed0), (saved1, seed1) = [json.loads((tmp_path / f"saved{r}.json").read_text()) for r in (0, 1)]
+    assert (saved0, saved1) == (2, 0)  # ModelCheckpoint ran on rank 0 only
+    assert seed0 == seed1  # rng=None: rank 0's fresh seed, shared, so both ranks shuffle alike
+    assert (tmp_path / "epoch2.safetensors").exists() and (tmp_path / "log.csv").exists()
+
+
 def test_fit_distributed_failing_rank_ends_the_job_with_a_message(tmp_path):
     proc = run_mpi("fail", str(tmp_path), timeout=60)
     assert proc.returncode != 0

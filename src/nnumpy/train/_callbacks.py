@@ -37,6 +37,8 @@ class Callback:
 
     ``state_dict()`` / ``load_state_dict()`` carry the callback's counters
     through a checkpoint, so a resumed run continues them (JSON-able values only).
+    A callback with ``writes_files = True`` runs on rank 0 only when fit
+    trains data-parallel (``distributed``), so that N ranks do not write the same file.
 
     Example:
         >>> class StopAfter(Callback):
@@ -46,6 +48,9 @@ class Callback:
         ...         if state.step >= self.steps:
         ...             state.stop("enough steps")
     """
+
+    #: True for callbacks that write files (ModelCheckpoint, CSVLogger): rank 0 alone runs them under MPI.
+    writes_files = False
 
     def on_train_begin(self, state: TrainState) -> None:
         """Called once before the first epoch; a resume restores the saved counters right after."""
@@ -226,6 +231,8 @@ class ModelCheckpoint(_Monitored):
         saved: list of ``(epoch, path)`` written during the last run.
     """
 
+    writes_files = True
+
     def __init__(self, path, save_best_only: bool = False, *, monitor: str = "val_loss", mode: str = "auto") -> None:
         if not isinstance(path, (str, Path)):
             raise param_error("ModelCheckpoint", "path", "a str or pathlib.Path", path, TypeError)
@@ -344,6 +351,8 @@ class CSVLogger(Callback):
             Default: ``False`` (start a new file). A resumed fit writes its
             whole history (the earlier epochs included) either way.
     """
+
+    writes_files = True
 
     def __init__(self, path, append: bool = False) -> None:
         if not isinstance(path, (str, Path)):

@@ -188,6 +188,7 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
     if parallel is not None:  # rank 0 alone talks; every rank draws the same permutations
         rng = parallel.shared_rng(owner, rng)
         progress, verbose = progress and parallel.is_main, verbose and parallel.is_main
+        callbacks = [cb for cb in callbacks if parallel.is_main or not cb.writes_files]
     record = None
     if validation_split is not None:
         gen = as_generator(rng, owner)
