@@ -306,7 +306,11 @@ def _print_header(s: dict[str, Any], model, sizes: dict[str, int], out: Path, ck
     print(f"data     {s['dataset']}: {sizes['train_samples']:,} train / {val}{sizes['test_samples']:,} test samples, "
           f"{sizes['features']} features, {sizes['classes']} classes")
     print(f"model    {_model_summary(model)}  ({n_params:,} parameters, {dt.name})")
-    print(f"train    {s['loss']['type']}, {opt_name}({opt_text}), batch {s['batch_size']}, "
+    from .. import distributed
+
+    ranks = distributed.launched()  # the header prints only in a data-parallel run's rank 0 or on one process
+    per_rank = f" per process × {ranks} processes" if ranks > 1 else ""
+    print(f"train    {s['loss']['type']}, {opt_name}({opt_text}), batch {s['batch_size']}{per_rank}, "
           f"epochs {s['epochs']}, seed {s['seed']}" + (f", resuming at epoch {ckpt.epoch}" if ckpt else ""))
     print(f"output   {out}", flush=True)
 
