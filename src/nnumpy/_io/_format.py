@@ -241,9 +241,10 @@ def read_file(path) -> RawFile:
         size = st.st_size
         head = f.read(8)
         n = _check_length(path, head, size)
-        header = f.read(n)
-        if not header.lstrip(b" \t\r\n")[:1] == b"{":
+        header = f.read(min(n, 1))  # one byte says whether a JSON object follows, before reading up to 100 MiB
+        if header != b"{":
             raise file_error(path, "not a safetensors file (its header is not a JSON object)")
+        header += f.read(n - 1)
         meta, entries = _parse_header(path, header, size)
         data = head + header + f.read(size - 8 - n)  # the data section, its length checked against the header
     if len(data) != size:
