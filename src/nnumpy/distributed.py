@@ -120,12 +120,15 @@ def abort_on_error(owner: str, comm=None):
     """Turn an exception on this rank into :func:`abort`: one message, and every process of the job ends.
 
     Without it, a rank that raises exits while the others wait forever inside
-    the next collective (the all-reduce of the next step).
+    the next collective (the all-reduce of the next step). A job of one
+    process has no one waiting: the exception propagates as usual.
     """
     try:
         yield
     except (KeyboardInterrupt, Exception) as e:  # noqa: BLE001 - reported, then the job ends
         comm = comm or init()
+        if comm.Get_size() == 1:
+            raise
         tail = "".join(traceback.format_exception_only(type(e), e)).strip()
         abort(f"{owner}: rank {comm.Get_rank()} of {comm.Get_size()} failed, ending the MPI job: {tail}", comm)
         raise  # Abort does not return; kept for a communicator whose Abort does

@@ -154,3 +154,16 @@ def test_cli_train_under_mpiexec_prints_once_and_matches_one_process(tmp_path):
     two, one = _history(tmp_path / "two" / "history.csv"), _history(tmp_path / "one" / "history.csv")
     for column in ("loss", "accuracy", "val_loss", "val_accuracy"):
         np.testing.assert_allclose(two[column], one[column], rtol=1e-5)
+
+
+def test_fit_distributed_on_one_process_raises_instead_of_aborting(tmp_path):
+    # distributed=True without a launcher: a world of one, where an error is an ordinary exception.
+    code = ("import numpy as np; from nnumpy import nn, optim; from nnumpy.train import fit\n"
+            "m = nn.Sequential(nn.Linear(2, 2, rng=0))\n"
+            "try:\n"
+            "    fit(m, nn.CrossEntropyLoss(), optim.SGD(m.parameters(), lr=0.1), (np.zeros((4, 2), np.float32),"
+            " np.full(4, 5)), epochs=1, distributed=True, verbose=False)\n"  # label 5 of 2 classes: in the loop
+            "except Exception as e:\n"
+            "    print('raised', type(e).__name__)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp_path)
+    assert proc.returncode == 0 and "raised ValueError" in proc.stdout, proc.stderr
