@@ -140,11 +140,17 @@ class Checkpoint:
         for obj, state, name in ((optimizer, self.optimizer_state, "optimizer"), (scheduler, self.scheduler_state, "scheduler")):
             if obj is not None and state is None:
                 raise ValueError(f"Checkpoint.restore was given a {name}, but the checkpoint holds no {name} state.")
-        model.load_state_dict(self.model_state, strict=True)
-        if optimizer is not None:
-            optimizer.load_state_dict(self.optimizer_state)
-        if scheduler is not None:
-            scheduler.load_state_dict(self.scheduler_state)
+        # All or nothing: when the optimizer's or scheduler's state is refused, the model is put back too.
+        parts = [(obj, state) for obj, state in ((model, self.model_state), (optimizer, self.optimizer_state),
+                                                 (scheduler, self.scheduler_state)) if obj is not None]
+        before = [obj.state_dict() for obj, _ in parts]
+        try:
+            for obj, state in parts:
+                obj.load_state_dict(state)
+        except BaseException:
+            for (obj, _), state in zip(parts, before):
+                obj.load_state_dict(state)
+            raise
         return model
 
 
