@@ -526,3 +526,37 @@ def test_cli_quiet_run_stopped_by_nonfinite_loss_says_why(tmp_path):
     assert "training stopped early: non-finite loss" in err
     assert "weights kept" not in err  # the step before had already made them NaN
     assert "no model was written" in err and "lower --lr" in err
+
+
+# ---------------------------------------------------------------------------- values read from checkpoints
+def _xor_fit(model, optimizer, **kwargs):
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 4, dtype=np.float32)
+    y = np.array([0, 1, 1, 0] * 4)
+    return train.fit(model, nn.CrossEntropyLoss(), optimizer, (X, y), epochs=kwargs.pop("epochs", 1), rng=0,
+                     progress=False, verbose=False, **kwargs)
+
+
+def test_fit_resume_of_an_sgd_checkpoint_into_adam_is_refused_and_changes_nothing(tmp_path):
+    ckpt = tmp_path / "c.safetensors"
+    model = nn.Sequential(nn.Linear(2, 2, rng=0))
+    _xor_fit(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9), checkpoint=ckpt)
+    fresh = nn.Sequential(nn.Linear(2, 2, rng=5))
+    before = fresh.state_dict()
+    with pytest.raises(ValueError, match=r"\['dampening', 'momentum', 'nesterov'\].*optimizer the checkpoint"):
+        _xor_fit(fresh, optim.Adam(fresh.parameters()), epochs=2, resume=ckpt)
+    assert all(np.array_equal(v, before[k]) for k, v in fresh.state_dict().items())
+
+
+@pytest.mark.parametrize("name, value", [("lr", -1e9), ("momentum", float("inf")), ("nesterov", "yes"),
+                                         ("weight_decay", -1.0)])
+def test_checkpoint_with_invalid_optimizer_hyperparameter_is_refused(tmp_path, name, value):
+    model = nn.Linear(2, 2, rng=0)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    opt.param_groups[0][name] = value  # written as if by another program: the file holds it
+    nnumpy.io.save_checkpoint(tmp_path / "c.safetensors", model=model, optimizer=opt)
+    ckpt = nnumpy.io.load_checkpoint(tmp_path / "c.safetensors")
+    fresh = nn.Linear(2, 2, rng=5)
+    before = fresh.state_dict()
+    with pytest.raises((TypeError, ValueError), match=f"'{name}'"):
+        ckpt.restore(fresh, optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9))
+    assert all(np.array_equal(v, before[k]) for k, v in fresh.state_dict().items())
