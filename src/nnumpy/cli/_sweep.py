@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import _config as C
+from . import _train
 from ._errors import EXIT_OK, EXIT_RUNTIME, UsageError, one_line
 from ._runfile import dumps_toml
 
@@ -121,15 +122,21 @@ def run_config(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- running
+def _train_parser() -> argparse.ArgumentParser:
+    """A parser of ``nnumpy train`` alone (the whole command's parser lists this module: no import back)."""
+    p = argparse.ArgumentParser(prog="nnumpy")
+    _train.add_parser(p.add_subparsers(dest="command"), [])
+    return p
+
+
 def _train_one(folder: Path, doc: dict[str, Any]) -> dict[str, Any]:
     """``nnumpy train --config folder/config.toml --out folder``, its output in train.log; the run's scores."""
-    from ._argparser import build_parser
     from ._rundir import HISTORY_FILE, write_text
 
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / "config.toml", dumps_toml(doc))
     argv = ["train", "--config", str(folder / "config.toml"), "--out", str(folder), "--quiet", "--no-progress"]
-    args = build_parser().parse_args(argv)
+    args = _train_parser().parse_args(argv)
     args.distributed = False  # a whole run on this process, whatever the launcher
     with open(folder / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         args.func(args)

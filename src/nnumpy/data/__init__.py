@@ -6,14 +6,14 @@ What lives where:
   (rows of in-memory arrays).
 - ``_loader.py``: :class:`DataLoader`, mini-batches reshuffled every epoch,
   with a ``state_dict`` that resumes an interrupted epoch bit for bit.
-- ``_sampler.py``: :class:`DistributedSampler`, each rank's shard of an epoch
-  (data-parallel training, ``nnumpy.distributed``).
+- :class:`DistributedSampler`, each rank's shard of an epoch for data-parallel
+  training, lives in ``nnumpy.distributed`` and is re-exported here.
 """
 
 from __future__ import annotations
 
 from ._dataset import Dataset, TensorDataset
 from ._loader import DataLoader
-from ._sampler import DistributedSampler
+from ..distributed import DistributedSampler
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader", "DistributedSampler"]

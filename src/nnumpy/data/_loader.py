@@ -34,7 +34,7 @@ from .._random import as_generator
 from .._validation import check_bool, check_int
 from ..errors import DataError
 from ._dataset import TensorDataset
-from ._sampler import DistributedSampler
+from ..distributed import DistributedSampler
 
 __all__ = ["DataLoader"]
 
