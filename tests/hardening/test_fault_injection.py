@@ -70,6 +70,12 @@ def test_run_killed_at_a_random_moment_resumes_bit_identically(reference, tmp_pa
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], f"left behind: {leftovers}"
 
 
+def _dead_pid() -> int:
+    """The id of a process that has exited."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
 _SAVER = """
 import sys, numpy as np, nnumpy
 from nnumpy import nn
@@ -91,8 +97,7 @@ def test_temp_files_of_killed_saves_are_removed_by_the_next_save_or_load(tmp_pat
         proc.wait()
         proc.stdout.close()
     # A dead writer's temp file for certain, and one of a live writer, which must stay.
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (tmp_path / f".m.safetensors.{int(dead.stdout)}.abc123.tmp").write_bytes(b"partial")
+    (tmp_path / f".m.safetensors.{_dead_pid()}.abc123.tmp").write_bytes(b"partial")
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         (tmp_path / f".m.safetensors.{live.pid}.def456.tmp").write_bytes(b"in progress")
@@ -111,7 +116,6 @@ def test_temp_files_of_killed_saves_are_removed_by_the_next_save_or_load(tmp_pat
 def test_load_alone_removes_a_dead_writers_temp_file(tmp_path):
     path = tmp_path / "m.safetensors"
     nnumpy.save(nn.Linear(2, 2), path)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (tmp_path / f".m.safetensors.{int(dead.stdout)}.x.tmp").write_bytes(b"partial")
+    (tmp_path / f".m.safetensors.{_dead_pid()}.x.tmp").write_bytes(b"partial")
     nnumpy.load(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
