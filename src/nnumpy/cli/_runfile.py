@@ -148,6 +148,9 @@ def saved_settings(run_dir: Path) -> dict[str, Any]:
         return settings
     if not json_file.is_file():
         return {}
+    from ._inputs import check_regular
+
+    check_regular(json_file, "a run.json file", 1 << 20)
     try:
         saved = json.loads(json_file.read_text(encoding="utf-8"))["settings"]
     except (ValueError, KeyError, TypeError) as e:

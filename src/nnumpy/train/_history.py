@@ -6,6 +6,8 @@ import csv
 import io
 import math
 import numbers
+import os
+import stat
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -173,6 +175,8 @@ class History:
     def from_csv(cls, path) -> "History":
         """Read a CSV written by :meth:`to_csv` (or by ``CSVLogger``)."""
         with open(path, newline="", encoding="utf-8") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # /dev/zero would be read forever
+                raise ValueError(f"History.from_csv: {path} is not a regular file (a device or pipe), expected a CSV.")
             rows = list(csv.reader(f))
         if not rows:
             return cls()
