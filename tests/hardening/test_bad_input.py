@@ -256,6 +256,8 @@ API_CASES = [
     _case(lambda: train.EarlyStopping(patience=-1), ValueError, "patience", "must be", id="EarlyStopping-patience"),
     _case(lambda: train.EarlyStopping(min_delta=INF), ValueError, "min_delta", "finite", id="EarlyStopping-inf"),
     _case(lambda: train.CSVLogger(None), TypeError, "'path'", "pathlib.Path", id="CSVLogger-None"),
+    _case(lambda: train.History.from_csv("/dev/zero"), ValueError, "/dev/zero", "not a regular file",
+          id="History.from_csv-dev-zero"),
     # metrics and predict
     _case(lambda: train.accuracy(np.zeros((2, 3)), np.array([0, 1, 2])), ValueError, "accuracy", "same number of samples",
           id="accuracy-lengths"),
