@@ -99,9 +99,11 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
     ``epoch 3/10  loss 0.2314  acc 0.9312  val_loss 0.2511  val_acc 0.9270  lr 0.5  4.1s``.
 
     Training stops at the first non-finite batch loss, *before* that batch
-    updates the weights: the model keeps the last good weights, the report
-    (epoch and step) goes to stderr and ``History.stop_reason``, and no
-    checkpoint is written afterwards.
+    updates the weights: the model keeps the weights of the last step, the
+    report (epoch and step) goes to stderr and ``History.stop_reason``, and no
+    checkpoint is written afterwards. When that last step itself made the
+    weights NaN or infinite (an overflowing update, e.g. a huge learning
+    rate), the report says so instead of "weights kept".
 
     Args:
         model: the ``Module`` to train (left in the train/eval mode it had).
