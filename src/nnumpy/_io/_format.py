@@ -225,6 +225,8 @@ def read_file(path) -> RawFile:
     path = Path(path)
     remove_stale_temps(path)
     try:
+        if stat.S_ISFIFO(os.stat(path).st_mode):  # opening a named pipe waits for a writer: refuse it unopened
+            raise file_error(path, "not a regular file (a named pipe), not a safetensors file")
         f = open(path, "rb")
     except FileNotFoundError:
         raise ModelFileError(f"cannot load {path}: no such file") from None

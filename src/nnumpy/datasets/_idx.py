@@ -58,6 +58,8 @@ def _read_file_bytes(path: Path) -> bytes:
     A device (``/dev/zero``), a pipe or a large file that is not IDX fails after a few bytes.
     """
     try:
+        if stat.S_ISFIFO(os.stat(path).st_mode):  # opening a named pipe waits for a writer: refuse it unopened
+            raise DataError(f"{path}: not a regular file (a named pipe), expected an IDX file")
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
