@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import subprocess
 import sys
 import zipfile
@@ -331,6 +332,7 @@ def _files(tmp_path):
     (tmp_path / "short").write_bytes(b"\x01\x02")
     (tmp_path / "text.safetensors").write_bytes((8).to_bytes(8, "little") + b"[1,2,3] ")
     (tmp_path / "dir").mkdir()
+    os.mkfifo(tmp_path / "fifo")  # opening it would wait for a writer forever
     return tmp_path
 
 
@@ -345,6 +347,7 @@ FILE_CASES = [
     (nnumpy.load, "short", ModelFileError, ("short", "truncated")),
     (nnumpy.load, "text.safetensors", ModelFileError, ("text.safetensors", "JSON object")),
     (nnumpy.load, "dir", ModelFileError, ("dir", "directory")),
+    (nnumpy.load, "fifo", ModelFileError, ("fifo", "not a regular file")),
     (nnumpy.load, "missing.safetensors", ModelFileError, ("missing.safetensors", "no such file")),
     (nnumpy.io.load_checkpoint, "/dev/zero", ModelFileError, ("/dev/zero", "not a regular file")),
     (nnumpy.io.load_checkpoint, "a.png", ModelFileError, ("a.png", "not a safetensors file")),
@@ -356,6 +359,7 @@ FILE_CASES = [
     (read_idx, "a.gz", DataError, ("a.gz", "IDX")),
     (read_idx, "short", DataError, ("short", "too short")),
     (read_idx, "dir", DataError, ("dir", "directory")),
+    (read_idx, "fifo", DataError, ("fifo", "not a regular file")),
     (read_idx, "missing.idx", DataError, ("missing.idx", "not found")),
 ]
 
@@ -467,6 +471,9 @@ CLI_CASES = [
     (["predict", "{model}", "{tmp}/rnd.npy"], 1, ("rnd.npy", "not a .npy file")),
     (["predict", "{model}", "{tmp}/big.npy"], 1, ("big.npy", "cannot read")),
     (["predict", "{model}", "{tmp}/dir.png"], 1, ("dir.png", "not a regular file")),
+    (["predict", "{model}", "{tmp}/fifo.png"], 1, ("fifo.png", "not a regular file")),
+    (["train", "--config", "{tmp}/fifo", "--no-progress"], 2, ("fifo", "not a regular file")),
+    (["info", "{tmp}/fifo"], 1, ("fifo", "not a regular file")),
     (["predict", "{model}", "{tmp}/a.gz"], 1, ("a.gz", "IDX")),
     (["predict", "{model}", "{tmp}/x.npy", "--top", "0"], 2, ("top", ">= 1")),
     (["predict", "{model}", "{tmp}/notes.txt"], 2, ("notes.txt", ".npy")),
@@ -488,6 +495,7 @@ def cli_files(tmp_path_factory):
     header += " " * (118 - 10 - len(header)) + "\n"
     (tmp / "big.npy").write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
     (tmp / "dir.png").mkdir()
+    os.mkfifo(tmp / "fifo.png")
     np.save(tmp / "x.npy", np.zeros(784, dtype=np.float32))
     code = main(["train", "--dataset", "mnist-sample", "--layers", "784-8-10", "--limit", "100", "--epochs", "1",
                  "--no-progress", "--quiet", "--out", str(tmp / "run")])
