@@ -7,7 +7,7 @@ import numpy as np
 from ._config import ONE_HOT_LOSSES, first_width, last_width
 from ._errors import UsageError
 
-__all__ = ["dataset_key", "load_split", "subset", "holdout", "n_features", "check_fit", "targets", "load_model",
+__all__ = ["dataset_key", "dataset_class_names", "load_split", "subset", "holdout", "n_features", "check_fit", "targets", "load_model",
            "model_metadata"]
 
 
@@ -100,3 +100,15 @@ def model_metadata(path) -> dict[str, str]:
         return dict(inspect(path).get("metadata") or {})
     except (ValueError, OSError):  # the caller has already loaded the file; metadata is a bonus
         return {}
+
+
+def dataset_class_names(name: str | None) -> list[str] | None:
+    """The class names of data set ``name`` (``nnumpy.datasets.class_names``), or None when it has none to give."""
+    from ..datasets import class_names
+
+    if not name:
+        return None
+    try:
+        return class_names(dataset_key(name))
+    except (ValueError, TypeError, KeyError):  # an unknown or renamed data set: show indices only
+        return None

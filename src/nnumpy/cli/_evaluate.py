@@ -1,4 +1,5 @@
-"""``nnumpy evaluate``: loss, accuracy and confusion matrix of a model file on a data set split."""
+"""``nnumpy evaluate``: loss, accuracy, confusion matrix and per-class precision, recall and F1
+(macro averages too, equal to scikit-learn's) of a model file on a data set split."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from .._inspect import model_dtype
 from . import _config as C
-from ._data import check_fit, dataset_key, load_model, load_split, model_metadata, targets
+from ._data import check_fit, dataset_class_names, dataset_key, load_model, load_split, model_metadata, targets
 from ._errors import EXIT_OK, usage_errors
 
 __all__ = ["add_parser", "run"]
@@ -68,12 +69,18 @@ def run(args) -> int:
     X, y = load_split(dataset, args.split, args.data_dir, args.limit, None)
     check_fit(model, X[:1], int(y.max()) + 1 if y.size else 0, dataset, str(args.model), training=False)
     T = targets(y, loss_type, C.last_width(model), dt)
-    result = evaluate(model, (X.astype(dt, copy=False), T), loss_fn, batch_size=args.batch_size)
+    names = dataset_class_names(dataset)
+    result = evaluate(model, (X.astype(dt, copy=False), T), loss_fn, batch_size=args.batch_size,
+                      metrics=("accuracy", "precision", "recall", "f1"), class_names=names)
     print(f"model     {args.model}")
     print(f"data      {dataset} ({args.split}, {result['n']:,} samples)")
     print(f"loss      {result['loss']:.4f} ({loss_type})")
     if "accuracy" in result:
         print(f"accuracy  {result['accuracy']:.4f} ({round(result['accuracy'] * result['n'])}/{result['n']})")
+    table = result.per_class_table()
+    if table:
+        print(f"macro     precision {result['precision']:.4f}  recall {result['recall']:.4f}  f1 {result['f1']:.4f}")
+        print("\n".join(table))
     if "confusion_matrix" in result:
         print("confusion matrix (rows: true class, columns: predicted class)")
         print(_format_matrix(result["confusion_matrix"]))

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._inspect import model_dtype
 from ._config import check_int, first_width
-from ._data import load_model, model_metadata
+from ._data import dataset_class_names, load_model, model_metadata
 from ._errors import EXIT_OK, note, usage_errors
 from ._inputs import as_batch, image_input, input_kind, read_array, read_image
 
@@ -82,6 +82,11 @@ def _as_images(a: np.ndarray, shape: tuple[int, ...], path: Path) -> np.ndarray:
     return a.reshape(-1, *shape)
 
 
+def _with_name(c: int, names: list[str] | None) -> str:
+    """``3``, or ``9 (Ankle boot)`` where the data set names its classes other than by their index."""
+    return f"{c} ({names[c]})" if names is not None and c < len(names) and names[c] != str(c) else str(c)
+
+
 def run(args) -> int:
     """Predict as ``args`` say; return the exit status."""
     with usage_errors():
@@ -94,6 +99,7 @@ def run(args) -> int:
     meta = model_metadata(args.model)
     images = _image_shape(meta) if features is None else None  # a conv net: (C, H, W)
     side = images[-1] if images else _image_side(features, meta)
+    names = dataset_class_names(meta.get("dataset"))
     for name, kind in zip(args.files, kinds):
         path = Path(name)
         if not path.exists():
@@ -125,5 +131,5 @@ def run(args) -> int:
             order = np.argsort(-row, kind="stable")[:k]
             label = name if len(probs) == 1 else f"{name}[{i}]"
             top = "  ".join(f"{int(c)}: {row[c]:.3f}" for c in order)
-            print(f"{label}: class {int(order[0])}  (p={row[order[0]]:.3f})   top-{k}  {top}")
+            print(f"{label}: class {_with_name(int(order[0]), names)}  (p={row[order[0]]:.3f})   top-{k}  {top}")
     return EXIT_OK

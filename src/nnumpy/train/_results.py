@@ -54,14 +54,18 @@ class EvaluationResult(dict):
             parts.append(f"per_class=<{len(self['per_class']['support'])} classes>")
         return f"EvaluationResult({', '.join(parts)})"
 
+    def per_class_table(self) -> list[str]:
+        """The per-class rows as text lines under a header (empty without ``'per_class'``)."""
+        rows = self.per_class_rows()
+        if not rows:
+            return []
+        width = max(5, *(len(r[0]) for r in rows))
+        return [f"{'class':<{width}}  precision  recall      f1  support",
+                *(f"{r[0]:<{width}}  {r[1]:9.4f}  {r[2]:6.4f}  {r[3]:6.4f}  {r[4]:7d}" for r in rows)]
+
     def __str__(self) -> str:
         lines = ["  ".join(f"{k} {_html.fmt(v)}" for k, v in self.scalars().items())]
-        rows = self.per_class_rows()
-        if rows:
-            width = max(5, *(len(r[0]) for r in rows))
-            lines.append(f"{'class':<{width}}  precision  recall      f1  support")
-            lines += [f"{r[0]:<{width}}  {r[1]:9.4f}  {r[2]:6.4f}  {r[3]:6.4f}  {r[4]:7d}" for r in rows]
-        return "\n".join(lines)
+        return "\n".join(lines + self.per_class_table())
 
     def _repr_html_(self) -> str:
         parts = [_html.table(["", "value"], self.scalars().items(), right={1})]
