@@ -130,3 +130,20 @@ def _as_images(owner: str, images, image_shape=None) -> np.ndarray:
 def _grid_shape(k: int) -> tuple[int, int]:
     cols = max(1, math.ceil(math.sqrt(k)))
     return math.ceil(k / cols), cols
+
+
+def first_weight(owner: str, source, ndim: int, *, missing: str, expected: str) -> tuple[str, np.ndarray]:
+    """``(name, array)`` of the first parameter with ``ndim`` dimensions of a Module, or ``source`` as an array.
+
+    ``missing`` ends the error for a model without such a parameter, ``expected``
+    says what an array argument must be.
+    """
+    if isinstance(source, Module):
+        found = [(n, p.data) for n, p in source.named_parameters() if p.data.ndim == ndim]
+        if not found:
+            raise ValueError(f"{owner}: {type(source).__name__} has no {missing}.")
+        return found[0]
+    w = np.asarray(source)
+    if w.ndim != ndim:
+        raise ValueError(f"{owner} expected {expected}, got shape {w.shape}.")
+    return "weight", w

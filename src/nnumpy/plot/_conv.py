@@ -17,7 +17,7 @@ import numpy as np
 from .._inspect import hooked
 from ..nn._module import Module
 from ..nn._summary import _leaves
-from ._common import _figure, _grid_shape, _save
+from ._common import _figure, _grid_shape, _save, first_weight
 
 __all__ = ["plot_filters", "plot_feature_maps"]
 
@@ -67,16 +67,8 @@ def plot_filters(conv, *, channel: int = 0, max_filters: int = 64, path=None):
 
 
     owner = "plot_filters"
-    if isinstance(conv, Module):
-        found = [(n, p.data) for n, p in conv.named_parameters() if p.data.ndim == 4]
-        if not found:
-            raise ValueError(f"{owner}: {type(conv).__name__} has no 4-D convolution weight (C_out, C_in, kH, kW).")
-        name, w = found[0]
-    else:
-        name, w = "weight", np.asarray(conv)
-        if w.ndim != 4:
-            raise ValueError(f"{owner} expected a Conv2d, a model or a 4-D weight array (C_out, C_in, kH, kW), "
-                             f"got shape {w.shape}.")
+    name, w = first_weight(owner, conv, 4, missing="4-D convolution weight (C_out, C_in, kH, kW)",
+                           expected="a Conv2d, a model or a 4-D weight array (C_out, C_in, kH, kW)")
     max_filters = _check_count(owner, "max_filters", max_filters)
     if isinstance(channel, bool) or not isinstance(channel, numbers.Integral) or not 0 <= channel < w.shape[1]:
         raise ValueError(f"The 'channel' parameter of {owner} must be an int in [0, {w.shape[1] - 1}] "

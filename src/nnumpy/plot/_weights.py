@@ -8,7 +8,7 @@ import numpy as np
 
 from .._inspect import hooked, model_dtype
 from ..nn._module import Module
-from ._common import _figure, _save, _as_images, _grid_shape
+from ._common import _as_images, _figure, _grid_shape, _save, first_weight
 
 
 def plot_weights(model, *, image_shape=None, max_units: int = 64, path=None):
@@ -33,15 +33,7 @@ def plot_weights(model, *, image_shape=None, max_units: int = 64, path=None):
         >>> fig = plot_weights(nn.Linear(16, 4, rng=0))
     """
     owner = "plot_weights"
-    if isinstance(model, Module):
-        found = [(n, p.data) for n, p in model.named_parameters() if p.data.ndim == 2]
-        if not found:
-            raise ValueError(f"{owner}: {type(model).__name__} has no 2-D weight to show.")
-        name, w = found[0]
-    else:
-        name, w = "weight", np.asarray(model)
-        if w.ndim != 2:
-            raise ValueError(f"{owner} expected a model or a 2-D weight array (out, in), got shape {w.shape}.")
+    name, w = first_weight(owner, model, 2, missing="2-D weight to show", expected="a model or a 2-D weight array (out, in)")
     if isinstance(max_units, bool) or not isinstance(max_units, (int, np.integer)) or max_units < 1:
         raise ValueError(f"The 'max_units' parameter of {owner} must be an int >= 1. Got {max_units!r} instead.")
     tiles = _as_images(owner, w[:max_units], image_shape)
