@@ -129,6 +129,35 @@ SHAPES = [(8, 4), (8,), (3, 8), (3,), (2, 2)]
 METRICS = [1.0, 0.9, 0.9, 0.95, 0.9, 0.91, 0.8, 0.8, 0.8, 0.8, 0.85, 0.7, 0.7, 0.7, 0.7, 0.7, 0.69999, 0.7, 0.75, 0.8]
 
 
+def assert_loss_matches_torch(loss_fn: nn.Loss, pred: np.ndarray, target: np.ndarray, dtype, seed: int = 1):
+    """The loss value and d(loss)/d(pred) equal torch's twin's (relative to the largest entry), dtypes kept.
+
+    With ``reduction='none'`` both backward passes take the same random ``grad_output``;
+    otherwise the value must be a Python float. Returns ``(value, grad)``.
+    """
+    torch = require_torch()
+    twin = torch_loss(loss_fn, dtype)
+    pred = pred.astype(dtype)
+    target = target.astype(dtype) if target.dtype.kind == "f" else target
+    value = loss_fn(pred, target)
+    pt = tensor(pred, dtype, requires_grad=True)
+    tt = tensor(target, dtype) if target.dtype.kind == "f" else torch.from_numpy(target)
+    vt = twin(pt, tt)
+    go = np.random.default_rng(seed).normal(size=np.shape(value)).astype(dtype) if loss_fn.reduction == "none" else None
+    grad = loss_fn.backward(go)
+    vt.backward(None if go is None else torch.from_numpy(go))
+    expected = vt.detach().numpy()
+    assert np.shape(value) == expected.shape
+    scale = max(1.0, float(np.abs(expected).max()))
+    assert np.abs(np.asarray(value) - expected).max() / scale <= TOL[dtype]
+    assert grad.dtype == dtype and grad.shape == pred.shape
+    gscale = max(1.0, float(np.abs(pt.grad.numpy()).max()))
+    assert np.abs(grad - pt.grad.numpy()).max() / gscale <= TOL[dtype]
+    if loss_fn.reduction != "none":
+        assert isinstance(value, float)
+    return value, grad
+
+
 def config_id(config) -> str:
     """``("SGD", {"lr": 0.1})`` -> ``"SGD-lr=0.1"``."""
     name, kwargs = config

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _gradcheck import away_from_kinks
-from _parity import DTYPES, TOL, tensor, torch_loss
+from _parity import DTYPES, assert_loss_matches_torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -115,24 +115,7 @@ CASES = _cases()
 @DTYPES
 @pytest.mark.parametrize("name,loss_fn,pred,target", CASES, ids=[c[0] for c in CASES])
 def test_loss_matches_torch_value_and_gradient(name, loss_fn, pred, target, dtype, torch):
-    twin = torch_loss(loss_fn, dtype)
-    pred = pred.astype(dtype)
-    target = target.astype(dtype) if target.dtype.kind == "f" else target
-    value = loss_fn(pred, target)
-    pt = tensor(pred, dtype, requires_grad=True)
-    tt = tensor(target, dtype) if target.dtype.kind == "f" else torch.from_numpy(target)
-    vt = twin(pt, tt)
-    go = np.random.default_rng(1).normal(size=np.shape(value)).astype(dtype) if loss_fn.reduction == "none" else None
-    grad = loss_fn.backward(go)
-    vt.backward(None if go is None else torch.from_numpy(go))
-    expected = vt.detach().numpy()
-    scale = max(1.0, float(np.abs(expected).max()))
-    assert np.abs(np.asarray(value) - expected).max() / scale <= TOL[dtype]
-    gscale = max(1.0, float(np.abs(pt.grad.numpy()).max()))
-    assert grad.dtype == dtype
-    assert np.abs(grad - pt.grad.numpy()).max() / gscale <= TOL[dtype]
-    if loss_fn.reduction != "none":
-        assert isinstance(value, float)
+    assert_loss_matches_torch(loss_fn, pred, target, dtype, seed=1)
 
 
 @pytest.mark.parametrize("name,loss_fn,pred,target", [c for c in CASES if "BCE-" in c[0] and "mean" in c[0]])

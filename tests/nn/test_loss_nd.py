@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _parity import DTYPES, TOL, tensor, torch_loss
+from _parity import DTYPES, assert_loss_matches_torch
 
 from nnumpy import nn
 from nnumpy.check import gradcheck
@@ -67,23 +67,7 @@ CASES = _ce_cases() + _nll_cases()
 @DTYPES
 @pytest.mark.parametrize("name,loss_fn,pred,target", CASES, ids=[c[0] for c in CASES])
 def test_nd_class_loss_matches_torch_value_and_gradient(name, loss_fn, pred, target, dtype, torch):
-    twin = torch_loss(loss_fn, dtype)
-    pred = pred.astype(dtype)
-    target = target.astype(dtype) if target.dtype.kind == "f" else target
-    value = loss_fn(pred, target)
-    pt = tensor(pred, dtype, requires_grad=True)
-    tt = tensor(target, dtype) if target.dtype.kind == "f" else torch.from_numpy(target)
-    vt = twin(pt, tt)
-    go = np.random.default_rng(2).normal(size=np.shape(value)).astype(dtype) if loss_fn.reduction == "none" else None
-    grad = loss_fn.backward(go)
-    vt.backward(None if go is None else torch.from_numpy(go))
-    expected = vt.detach().numpy()
-    assert np.shape(value) == expected.shape
-    scale = max(1.0, float(np.abs(expected).max()))
-    assert np.abs(np.asarray(value) - expected).max() / scale <= TOL[dtype]
-    assert grad.dtype == dtype and grad.shape == pred.shape
-    gscale = max(1.0, float(np.abs(pt.grad.numpy()).max()))
-    assert np.abs(grad - pt.grad.numpy()).max() / gscale <= TOL[dtype]
+    assert_loss_matches_torch(loss_fn, pred, target, dtype, seed=2)
 
 
 GRADCHECK = [c for c in CASES if c[0].startswith(("CE-4d", "NLL-nd"))]
