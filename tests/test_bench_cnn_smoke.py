@@ -7,21 +7,15 @@ run trains on a few hundred synthetic images, one thread, a handful of steps.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from _bench import run_bench
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "bench_cnn.py"
 
 
 def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BENCH_QUIET": "1"}
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout,
-                          env=env, cwd=ROOT)
+    return run_bench("bench_cnn.py", *args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -8,22 +8,17 @@ single-digit number of seconds on an idle machine.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _bench import run_bench
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "bench_mlp.py"
 IMPLS = {"nnumpy-fit", "nnumpy-loop", "numpy", "torch", "sklearn"}
 
 
 def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BENCH_QUIET": "1"}
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout,
-                          env=env, cwd=ROOT)
+    return run_bench("bench_mlp.py", *args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
