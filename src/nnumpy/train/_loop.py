@@ -108,6 +108,7 @@ class FitLoop:
         self.nonfinite = False
         self.last_saved: tuple[int, int] | None = None  # (epoch, batch) of the checkpoint on disk
         self.parallel = parallel  # DataParallel when training on several MPI processes, else None
+        self.bar = None  # the progress bar, one for the whole run, restarted each epoch
 
     # ------------------------------------------------------------------ the run
     def run(self, resume) -> History:
@@ -118,10 +119,14 @@ class FitLoop:
                 cb.on_train_begin(state)
             if resume is not None:
                 self.resume(resume)
-            while state.epoch < state.epochs and not state.stop_training:
-                if not self.train_epoch():
-                    break  # stopped inside the epoch: no row for a partial epoch
-                self.end_epoch()
+            try:
+                while state.epoch < state.epochs and not state.stop_training:
+                    if not self.train_epoch():
+                        break  # stopped inside the epoch: no row for a partial epoch
+                    self.end_epoch()
+            finally:
+                if self.bar is not None:
+                    self.bar.close()
             if not self.nonfinite:
                 self.save()  # the final state, for a later resume with more epochs
             state.history.stop_reason = state.stop_reason
@@ -146,14 +151,14 @@ class FitLoop:
             return False
         n_batches = len(self.train_loader)
         self.clock = time.perf_counter()
-        bar = make_bar(self.progress, n_batches, f"epoch {state.epoch + 1}/{state.epochs}")
+        desc = f"epoch {state.epoch + 1}/{state.epochs}"
+        if self.bar is None:
+            self.bar = make_bar(self.progress, n_batches, desc)
+        else:
+            self.bar.restart(n_batches, desc)
         # A checkpoint taken right after the epoch's last batch has nothing left to iterate.
         batches = self.train_loader if state.batch < n_batches else ()
-        try:
-            self.train_batches(batches, n_batches, bar)
-        finally:
-            if bar is not None:
-                bar.close()
+        self.train_batches(batches, n_batches, self.bar)
         self.add_elapsed()
         return state.batch == n_batches
 

@@ -1,4 +1,4 @@
-"""The per-epoch progress bar (tqdm, optional) with running loss and accuracy.
+"""The progress bar (tqdm, optional): one per ``fit``, restarted each epoch, with running loss and accuracy.
 
 Which bar: under a Jupyter kernel, tqdm's notebook widget (``tqdm.notebook``,
 needs ipywidgets; without it the terminal bar, whose redraws a notebook also
@@ -39,7 +39,7 @@ def bar_kind(progress: bool) -> str | None:
 
 
 def make_bar(progress: bool, total: int, desc: str) -> "ProgressBar | None":
-    """A bar for one epoch (the kind :func:`bar_kind` chooses), or ``None``."""
+    """A bar for the first epoch (the kind :func:`bar_kind` chooses; :meth:`ProgressBar.restart` for the next), or ``None``."""
     kind = bar_kind(progress)
     try:
         if kind == "notebook":
@@ -82,6 +82,12 @@ class ProgressBar:
         self.bar.set_postfix(postfix, refresh=False)
         self.bar.update(self.pending)
         self.pending = 0
+
+    def restart(self, total: int, desc: str) -> None:
+        """Start the next epoch on the same bar (one bar per run: a notebook keeps one widget, not one per epoch)."""
+        self.pending = 0
+        self.bar.reset(total=total)
+        self.bar.set_description(desc)  # drawn now: a short epoch may end before the next redraw
 
     def close(self) -> None:
         if self.pending:
