@@ -132,7 +132,7 @@ def fit(model, loss_fn, optimizer, train, *, epochs: int, batch_size: int = 32, 
         rng: seed or Generator for the shuffling of ``(X, y)`` data (a
             ``DataLoader`` brings its own) and for ``validation_split``.
             Default: ``None`` (not reproducible).
-        progress: show a progress bar per epoch when tqdm is installed: the
+        progress: show a progress bar (one, restarted each epoch) when tqdm is installed: the
             notebook widget under a Jupyter kernel (with ipywidgets), the
             terminal bar when stderr is a terminal, nothing otherwise (logs,
             pipes). ``False``: never. Default: ``True``.
