@@ -21,6 +21,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+from _numbers import masked, numbers_that_differ
 
 from nnumpy import cli
 
@@ -47,7 +48,6 @@ FENCE_RE = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
 LINK_RE = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HTML_SRC_RE = re.compile(r"<(?:img|a|source)\b[^>]*?\b(?:src|href)=\"([^\"]+)\"", re.I)
 OUTPUT_RE = re.compile(r"```python\n((?:(?!```).)*)```\n\nOutput:\n\n```text\n(.*?)\n```", re.S)
-NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
 def _docs_pages(folder: Path) -> list[Path]:
@@ -132,27 +132,6 @@ def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPa
         if isinstance(action, argparse._SubParsersAction):
             return dict(action.choices)
     return {}
-
-
-def masked(text: str) -> str:
-    """The text with every number replaced, to compare the words and the layout."""
-    return NUMBER_RE.sub("#", text)
-
-
-def numbers_that_differ(expected: str, got: str) -> list[tuple[str, str]]:
-    """Pairs of numbers that differ: equal to 4 significant digits, or both below 1e-6, is the same.
-
-    Numbers below 1e-6 are central-difference rounding (errors of ~1e-10) whose digits
-    depend on the BLAS build; anything larger a page quotes must be what the code prints.
-    """
-    bad = []
-    for e, g in zip(NUMBER_RE.findall(expected), NUMBER_RE.findall(got)):
-        fe, fg = float(e), float(g)
-        if abs(fe) < 1e-6 and abs(fg) < 1e-6:
-            continue
-        if abs(fe - fg) > 1e-4 * max(abs(fe), abs(fg)):
-            bad.append((e, g))
-    return bad
 
 
 def run_output_blocks(text: str, name: str) -> list[tuple[str, str]]:

@@ -8,47 +8,24 @@ import re
 
 import numpy as np
 import pytest
+from _numbers import masked, numbers_that_differ
 
 from nnumpy import nn
 from nnumpy.check import LayerReport, check_layer, check_loss
 from nnumpy.nn import Module, Parameter
-
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
-
-
-def _mask(text: str) -> str:
-    """The report with every number replaced, to compare the words and the layout."""
-    return _NUMBER.sub("#", text)
-
-
-def _numbers_agree(expected: str, got: str) -> list[tuple[str, str]]:
-    """The pairs of numbers that differ: equal to 4 significant digits, or both below 1e-6.
-
-    Tiny numbers are central-difference rounding noise (errors of ~1e-10) whose last
-    digits depend on the BLAS build; everything else the tutorial quotes (worst
-    entries, gradients, error sizes, counts) must be what the code prints.
-    """
-    bad = []
-    for e, g in zip(_NUMBER.findall(expected), _NUMBER.findall(got)):
-        fe, fg = float(e), float(g)
-        if abs(fe) < 1e-6 and abs(fg) < 1e-6:
-            continue
-        if abs(fe - fg) > 1e-4 * max(abs(fe), abs(fg)):
-            bad.append((e, g))
-    return bad
 
 
 def test_tutorial_output_matches_fresh_run(tutorial):
     _, outputs = tutorial
     assert len(outputs) >= 10
     for expected, got in outputs:
-        assert _mask(got) == _mask(expected), f"docs/custom-layer.md is stale; a fresh run prints:\n{got}"
-        assert not _numbers_agree(expected, got), f"numbers differ (tutorial, fresh run): {_numbers_agree(expected, got)}"
+        assert masked(got) == masked(expected), f"docs/custom-layer.md is stale; a fresh run prints:\n{got}"
+        assert not numbers_that_differ(expected, got), f"numbers differ (tutorial, fresh run): {numbers_that_differ(expected, got)}"
 
 
 def test_tutorial_number_comparison_can_fail():
-    assert _numbers_agree("worst 0.682613 at 12 of 12, err 2.6e-10", "worst 0.682613 at 12 of 12, err 3.1e-10") == []
-    assert _numbers_agree("worst 0.682613 at 12 of 12", "worst 0.682713 at 11 of 12") == [("0.682613", "0.682713"),
+    assert numbers_that_differ("worst 0.682613 at 12 of 12, err 2.6e-10", "worst 0.682613 at 12 of 12, err 3.1e-10") == []
+    assert numbers_that_differ("worst 0.682613 at 12 of 12", "worst 0.682713 at 11 of 12") == [("0.682613", "0.682713"),
                                                                                           ("12", "11")]
 
 
