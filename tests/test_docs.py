@@ -1,142 +1,252 @@
-"""docs/api.md documents every public name and is kept in sync with the docstrings.
+"""Every public name has a docstring and is in the site's API reference.
 
-A failure here means the reference and the code disagree: add the missing
-docstring (or ``#:`` comment for a constant), then run ``python docs/gen_api.py``.
+The reference is docs/reference/<module>.md, one page per public module, rendered from the
+docstrings by mkdocstrings when the site is built (tests/test_site.py). A public name is one
+listed in ``__all__`` of a public module (``nnumpy`` and every submodule whose dotted name has
+no part starting with ``_``). A failure names what to fix: write the missing docstring (a
+``#:`` comment above a constant), or add the module's page to docs/reference/ and the nav of
+mkdocs.yml.
 """
 
 from __future__ import annotations
 
-import difflib
-import importlib.util
+import dataclasses
+import importlib
+import inspect
+import pkgutil
 import re
 import subprocess
 import sys
-import textwrap
+import types
+import zlib
 from pathlib import Path
 
 import pytest
 
+import nnumpy
+
 ROOT = Path(__file__).resolve().parent.parent
-API_MD = ROOT / "docs" / "api.md"
-FIX = "run python docs/gen_api.py"
+REFERENCE = ROOT / "docs" / "reference"
 
 
-def _load_gen_api():
-    spec = importlib.util.spec_from_file_location("_nnumpy_docs_gen_api", ROOT / "docs" / "gen_api.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+def is_public(module_name: str) -> bool:
+    """True for ``nnumpy.nn.init``, False for ``nnumpy.nn._linear`` and ``nnumpy.__main__``."""
+    return not any(part.startswith("_") for part in module_name.split("."))
 
 
-gen_api = _load_gen_api()
-MODULES = gen_api.public_modules()
-PUBLIC = [(m, name) for m in MODULES for name in gen_api.public_names(m)]
-HEADING_RE = re.compile(r"^#{2,4} `([\w.]+)`$", re.M)
+def public_module_names() -> list[str]:
+    names = {nnumpy.__name__}
+    for info in pkgutil.walk_packages(nnumpy.__path__, nnumpy.__name__ + "."):
+        if is_public(info.name):
+            names.add(info.name)
+    return sorted(names)
 
 
-def _api_md() -> str:
-    if not API_MD.exists():
-        pytest.fail(f"docs/api.md is missing: {FIX}")
-    return API_MD.read_text(encoding="utf-8")
+def public_names(module) -> list[str]:
+    names = getattr(module, "__all__", None)
+    if names is None:
+        pytest.fail(f"public module {module.__name__} has no __all__: list its public names there")
+    return list(names)
 
 
+def kind_of(obj) -> str:
+    """'module', 'class', 'function' or 'constant'."""
+    if inspect.ismodule(obj):
+        return "module"
+    if inspect.isclass(obj):
+        return "class"
+    if callable(obj) and (inspect.isroutine(obj) or hasattr(obj, "__wrapped__")):
+        return "function"
+    return "constant"
+
+
+def own_docstring(obj) -> str:
+    """The docstring written on ``obj`` itself, cleaned; '' when there is none.
+
+    ``inspect.getdoc`` falls back to a base class's docstring, and dataclasses get an
+    automatic one (their signature); neither counts here.
+    """
+    if inspect.isclass(obj):
+        doc = obj.__dict__.get("__doc__")
+        if doc and dataclasses.is_dataclass(obj) and doc.startswith(obj.__name__ + "("):
+            return ""
+    else:
+        doc = getattr(obj, "__doc__", None)
+    return inspect.cleandoc(doc) if isinstance(doc, str) else ""
+
+
+def constant_comment(module, name: str) -> str:
+    """The ``#:`` comment just above ``name = ...`` in the module's source (or, for an
+    imported constant, in the source of the module it comes from), joined.
+
+    docs/overrides/griffe_public.py makes the same comment the constant's docstring on the site.
+    """
+    sources = [module]
+    for other in list(sys.modules.values()):
+        mod_name = getattr(other, "__name__", "")
+        if mod_name.startswith(module.__name__.split(".")[0] + ".") and other is not module:
+            if name in vars(other) and vars(other)[name] is getattr(module, name, None):
+                sources.append(other)
+    assign = re.compile(rf"^{re.escape(name)}\s*(:[^=]*)?=")
+    for source in sources:
+        try:
+            lines = inspect.getsource(source).splitlines()
+        except (OSError, TypeError):
+            continue
+        for i, line in enumerate(lines):
+            if assign.match(line):
+                doc, j = [], i
+                while j > 0 and lines[j - 1].lstrip().startswith("#:"):
+                    doc.insert(0, lines[j - 1].lstrip()[2:].strip())
+                    j -= 1
+                if doc:
+                    return " ".join(doc)
+    return ""
+
+
+def documentation(module, name: str) -> str:
+    obj = getattr(module, name)
+    if kind_of(obj) == "constant":
+        return constant_comment(module, name)
+    return own_docstring(obj)
+
+
+def undocumented(modules) -> list[str]:
+    """The public names of ``modules`` without a docstring (``#:`` comment for a constant)."""
+    return [f"{m.__name__}.{name}" for m in modules for name in public_names(m)
+            if not documentation(m, name).strip()]
+
+
+def read_inventory(data: bytes) -> dict[str, str]:
+    """A Sphinx inventory (objects.inv, version 2), as {name: uri}.
+
+    Four header lines, then zlib-compressed lines "name domain:role priority uri dispname",
+    where a uri ending in "$" stands for the name itself.
+    """
+    lines = data.split(b"\n", 4)
+    if len(lines) < 5 or lines[0].strip() != b"# Sphinx inventory version 2":
+        raise ValueError("not a version 2 Sphinx inventory")
+    out = {}
+    for line in zlib.decompress(lines[4]).decode("utf-8").splitlines():
+        m = re.match(r"(.+?)\s+(\S+:\S+)\s+(-?\d+)\s+(\S*)\s+(.*)$", line.rstrip())
+        if m:
+            name, uri = m.group(1), m.group(4)
+            out[name] = uri[:-1] + name if uri.endswith("$") else uri
+    return out
+
+
+def missing_from_reference(modules, inventory: dict[str, str], site: Path) -> list[str]:
+    """The public names of ``modules`` that the built site's API reference does not document:
+    absent from the inventory mkdocstrings writes, or (a class, function or constant) with no
+    anchor on its module's page, site/reference/<module>/index.html."""
+    missing = []
+    for module in modules:
+        page = site / "reference" / module.__name__ / "index.html"
+        html = page.read_text(encoding="utf-8") if page.is_file() else ""
+        for name in public_names(module):
+            dotted = f"{module.__name__}.{name}"
+            if dotted not in inventory:
+                missing.append(dotted)
+            elif kind_of(getattr(module, name)) == "module":
+                if not (site / "reference" / getattr(module, name).__name__ / "index.html").is_file():
+                    missing.append(dotted)
+            elif f'id="{dotted}"' not in html:
+                missing.append(dotted)
+    return missing
+
+
+MODULE_NAMES = public_module_names()
+MODULES = [importlib.import_module(name) for name in MODULE_NAMES]
+
+
+def _built(docs_site) -> tuple[Path, dict[str, str]]:
+    if docs_site["returncode"] != 0:
+        pytest.fail(f"mkdocs build --strict failed (see tests/test_site.py):\n{docs_site['stderr'][-3000:]}")
+    site = Path(docs_site["site"])
+    return site, read_inventory((site / "objects.inv").read_bytes())
+
+
+# ---------------------------------------------------------------------------- the pages
 def test_docs_public_modules_are_all_discovered():
-    # The modules of the issue must be found by the package walk, which documents any new one too.
-    found = {m.__name__ for m in MODULES}
-    expected = set(gen_api.MODULE_ORDER)
-    assert expected <= found, f"public modules not found by docs/gen_api.py: {sorted(expected - found)}"
+    expected = {"nnumpy", "nnumpy.nn", "nnumpy.nn.init", "nnumpy.nn.functional", "nnumpy.optim",
+                "nnumpy.optim.lr_scheduler", "nnumpy.data", "nnumpy.datasets", "nnumpy.train",
+                "nnumpy.io", "nnumpy.check", "nnumpy.plot", "nnumpy.onnx", "nnumpy.sklearn"}
+    assert expected <= set(MODULE_NAMES), f"public modules not found: {sorted(expected - set(MODULE_NAMES))}"
 
 
-def test_docs_every_public_name_has_a_heading():
-    headings = set(HEADING_RE.findall(_api_md()))
-    missing = [f"{m.__name__}.{name}" for m, name in PUBLIC if f"{m.__name__}.{name}" not in headings]
-    assert not missing, f"public names without a heading in docs/api.md: {missing}; {FIX}"
+def test_docs_every_public_module_has_a_reference_page_in_the_nav():
+    pages = {p.stem for p in REFERENCE.glob("*.md")}
+    missing = [m for m in MODULE_NAMES if m not in pages]
+    assert not missing, f"public modules without a page docs/reference/<module>.md ('::: <module>'): {missing}"
+    extra = sorted(pages - set(MODULE_NAMES))
+    assert not extra, f"docs/reference/ pages for no public module: {extra}"
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    not_in_nav = [m for m in MODULE_NAMES if f"- reference/{m}.md" not in nav]
+    assert not not_in_nav, f"reference pages missing from the nav of mkdocs.yml: {not_in_nav}"
 
 
+# ---------------------------------------------------------------------------- the names
 def test_docs_every_public_name_has_a_docstring():
     # Classes, functions and modules need their own docstring (a base class's or the one
-    # dataclasses generates does not count); constants a ``#:`` comment or a CONSTANT_DOCS entry.
-    undocumented = []
-    for module, name in PUBLIC:
-        obj = getattr(module, name)
-        if gen_api.kind_of(obj) == "constant":
-            doc = gen_api.constant_doc(module, name)
-        else:
-            doc = gen_api.own_docstring(obj)
-        if not doc.strip():
-            undocumented.append(f"{module.__name__}.{name}")
-    assert not undocumented, (
-        f"public names without documentation: {undocumented}. Write a docstring (a `#:` comment above "
-        f"a constant), then {FIX}"
+    # dataclasses generates does not count); constants a ``#:`` comment above them.
+    missing = undocumented(MODULES)
+    assert not missing, (
+        f"public names without documentation: {missing}. Write a docstring (a `#:` comment above a constant)"
     )
 
 
-def test_docs_api_md_is_up_to_date():
-    current, fresh = _api_md(), gen_api.render()
-    if current != fresh:
-        diff = "".join(list(difflib.unified_diff(
-            current.splitlines(True), fresh.splitlines(True), "docs/api.md", "generated"))[:60])
-        pytest.fail(f"docs/api.md is out of date with the docstrings: {FIX}\n{diff}")
+def test_docs_every_public_name_is_in_the_site_reference(docs_site):
+    site, inventory = _built(docs_site)
+    missing = missing_from_reference(MODULES, inventory, site)
+    assert not missing, (
+        f"public names not in the site's API reference: {missing}. Give each a docstring (a `#:` comment "
+        "above a constant) and its module a page in docs/reference/"
+    )
 
 
-def test_gen_api_check_exits_1_when_stale_and_0_after_regenerating(tmp_path, capsys):
-    out = tmp_path / "api.md"
-    out.write_text("# stale\n", encoding="utf-8")
-    assert gen_api.main(["--check", "--output", str(out)]) == 1
-    assert FIX in capsys.readouterr().err
-    assert gen_api.main(["--output", str(out)]) == 0
-    assert gen_api.main(["--check", "--output", str(out)]) == 0
-    assert out.read_text(encoding="utf-8") == gen_api.render()  # deterministic: same text twice
+def test_docs_checks_report_an_undocumented_name(docs_site, tmp_path):
+    # The checks can fail: a fake public module with a name that has no docstring and one
+    # that the site does not show.
+    fake = types.ModuleType("nnumpy.fake")
 
+    def documented():
+        """Has a docstring."""
 
-def test_gen_api_docstring_markdown_keeps_examples_and_escapes_math():
-    doc = textwrap.dedent("""\
-        Loss ℓ_i = w*x + b over [0, 1) with ``state_dict`` and *emphasis*.
-
-        Args:
-            x: the input, shape ``(N, *)``;
-                continued here.
-            a, b (float): two numbers.
-
-        Example:
-            >>> 1 + 1
-            2
-        """)
-    md = "\n".join(gen_api.docstring_markdown(doc))
-    assert "ℓ_i = w\\*x + b over [0, 1) with `state_dict` and *emphasis*." in md
-    assert "- `x`: the input, shape `(N, *)`; continued here." in md
-    assert "- `a, b` (float): two numbers." in md
-    assert "**Example:**\n\n```pycon\n>>> 1 + 1\n2\n```" in md
-
-
-def test_gen_api_signature_has_no_memory_addresses():
-    sentinel = object()
-
-    def f(x: list[int], *, default=sentinel, dtype=float) -> int:
+    def bare():
         pass
 
-    assert gen_api.format_signature(f, {}) == "(x: list[int], *, default=<object object>, dtype=float) -> int"
+    fake.documented, fake.bare = documented, bare
+    fake.__all__ = ["documented", "bare"]
+    assert undocumented([fake]) == ["nnumpy.fake.bare"]
+
+    site, inventory = _built(docs_site)
+    assert missing_from_reference([fake], inventory, site) == ["nnumpy.fake.documented", "nnumpy.fake.bare"]
+    # A name dropped from the inventory (as mkdocstrings drops one without a docstring) is reported.
+    linear = inventory.pop("nnumpy.nn.Linear")
+    assert linear.endswith("reference/nnumpy.nn/#nnumpy.nn.Linear")
+    assert missing_from_reference([importlib.import_module("nnumpy.nn")], inventory, site) == ["nnumpy.nn.Linear"]
+
+
+def test_read_inventory_parses_a_sphinx_inventory():
+    body = "nnumpy.nn.Linear py:class 1 reference/nnumpy.nn/#$ -\nnnumpy py:module 1 reference/nnumpy/ nnumpy\n"
+    data = b"# Sphinx inventory version 2\n# Project: x\n# Version: 0\n# zlib\n" + zlib.compress(body.encode())
+    assert read_inventory(data) == {
+        "nnumpy.nn.Linear": "reference/nnumpy.nn/#nnumpy.nn.Linear",
+        "nnumpy": "reference/nnumpy/",
+    }
+    with pytest.raises(ValueError):
+        read_inventory(b"not an inventory")
 
 
 def test_public_modules_import_without_optional_dependencies(tmp_path):
-    # docs/gen_api.py imports every public module: none may need matplotlib, tqdm, torch or
-    # pillow at import time (STYLE: optional dependencies are imported inside the function).
-    names = [m.__name__ for m in MODULES]
+    # No public module may need matplotlib, tqdm, torch or pillow at import time
+    # (STYLE: optional dependencies are imported inside the function).
     code = (
         "import sys\n"
         "for dep in ('matplotlib', 'tqdm', 'torch', 'PIL'):\n"
         "    sys.modules[dep] = None  # any import of it raises ImportError\n"
-        f"import importlib\nfor name in {names!r}:\n"
+        f"import importlib\nfor name in {MODULE_NAMES!r}:\n"
         "    importlib.import_module(name)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, f"a public module imports an optional dependency at import time:\n{proc.stderr}"
-
-
-def test_docs_api_md_links_point_to_headings():
-    text = _api_md()
-    seen: dict[str, int] = {}
-    anchors = {gen_api.slug(h, seen) for h in re.findall(r"^#+ (.+)$", text, re.M)}
-    broken = sorted({a for a in re.findall(r"\]\(#([^)]+)\)", text) if a not in anchors})
-    assert not broken, f"links in docs/api.md to no heading: {broken}; {FIX}"

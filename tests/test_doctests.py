@@ -1,6 +1,6 @@
 """Every docstring example in src/nnumpy runs as a doctest, one test per module.
 
-The examples are the documentation (docs/api.md shows them), so they must
+The examples are the documentation (the API reference of the docs site shows them), so they must
 stay true. Run one module's with ``pytest tests/test_doctests.py -k nnumpy.nn._linear``.
 """
 

@@ -2,57 +2,39 @@
 
 Strict mode turns every warning into an error: a broken link between pages of docs/, a
 missing page of the nav, a docstring griffe cannot read. The build goes to a temporary
-folder; the checks then look for both languages, every API page and a rendered notebook.
+folder, once per test run (the ``docs_site`` fixture of tests/conftest.py, which
+tests/test_docs.py shares); the checks then look for both languages, every API page and
+a rendered notebook.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
-import sys
+import re
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The packages of the `docs` extra, by the module each installs.
-DOCS_MODULES = ["mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter", "mkdocs_static_i18n"]
-
-API_MODULES = [
-    "nnumpy", "nnumpy.nn", "nnumpy.optim", "nnumpy.optim.lr_scheduler", "nnumpy.data",
-    "nnumpy.datasets", "nnumpy.train", "nnumpy.check", "nnumpy.io", "nnumpy.plot",
-    "nnumpy.onnx", "nnumpy.sklearn", "nnumpy.distributed",
-]
+# One page per public module: docs/reference/<module>.md holds "::: <module>".
+API_MODULES = sorted(p.stem for p in (ROOT / "docs" / "reference").glob("*.md"))
 GUIDES = ["tour", "cli", "backprop", "custom-layer", "debugging-backward", "convolution",
           "training-recipes", "interop", "reliability", "distributed", "performance"]
 
 
-def _missing_docs_modules() -> list[str]:
-    missing = []
-    for name in DOCS_MODULES:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except ModuleNotFoundError:  # the parent package of a dotted name is absent
-            found = False
-        if not found:
-            missing.append(name)
-    return missing
+def test_reference_pages_each_render_their_module():
+    assert "nnumpy" in API_MODULES and "nnumpy.nn" in API_MODULES
+    for name in API_MODULES:
+        text = (ROOT / "docs" / "reference" / f"{name}.md").read_text(encoding="utf-8")
+        assert re.findall(r"^::: ([\w.]+)$", text, re.M) == [name], (
+            f"docs/reference/{name}.md should render its module with '::: {name}' (and nothing else)"
+        )
 
 
-def test_site_builds_strict_with_both_languages_the_api_and_the_notebooks(tmp_path):
-    missing = _missing_docs_modules()
-    if missing:
-        pytest.skip(f"the docs site needs the 'docs' extra (pip install -e \".[docs]\"); missing {missing}")
-    site = tmp_path / "site"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's banner about its successor
-    run = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
-         "--site-dir", str(site)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+def test_site_builds_strict_with_both_languages_the_api_and_the_notebooks(docs_site):
+    run = docs_site
+    assert run["returncode"] == 0, (
+        f"mkdocs build --strict failed:\n{run['stdout'][-3000:]}\n{run['stderr'][-6000:]}"
     )
-    assert run.returncode == 0, f"mkdocs build --strict failed:\n{run.stdout[-3000:]}\n{run.stderr[-6000:]}"
+    site = Path(run["site"])
 
     pages = [f"{g}/index.html" for g in GUIDES] + [f"reference/{m}/index.html" for m in API_MODULES]
     for lang in ("", "ko/"):
