@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 
 from .._version import __version__
-from . import _datasets, _evaluate, _export, _gradcheck, _info, _predict, _sweep, _train
+from . import _datasets, _evaluate, _export, _gradcheck, _info, _playground, _predict, _sweep, _train
 from ._errors import UsageError
 
 __all__ = ["build_parser"]
 
 #: The subcommands in the order ``nnumpy --help`` lists them; each module has ``add_parser`` and ``run``.
-_SUBCOMMANDS = (_train, _evaluate, _predict, _datasets, _info, _gradcheck, _export, _sweep)
+_SUBCOMMANDS = (_train, _evaluate, _predict, _datasets, _info, _gradcheck, _export, _sweep, _playground)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,65 @@
+"""``serve``: run the playground on uvicorn, bound to 127.0.0.1 by default, and open the browser."""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+
+__all__ = ["serve", "DEFAULT_HOST", "DEFAULT_PORT"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def _check_port(port) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be an integer from 0 to 65535, got {port!r}")
+    return port
+
+
+def serve(model: str | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          open_browser: bool = True, log_level: str = "warning") -> None:
+    """Serve the playground until interrupted (Ctrl-C).
+
+    Args:
+        model: a model file for the Digits page, or None for the main job's
+            model (trained on first use, then kept in nnumpy's cache).
+        host: the address to bind. Default ``127.0.0.1`` (this machine only);
+            ``0.0.0.0`` shows the playground to the network, and anyone who can
+            reach it can start training on this machine.
+        port: the TCP port. Default 8765.
+        open_browser: open the 2-D page in the default browser once listening.
+        log_level: uvicorn's log level. Default ``"warning"``.
+
+    Raises:
+        ImportError: Starlette or uvicorn missing (``pip install "nnumpy[playground]"``).
+        ValueError: a bad port, or a model file that does not read 28x28 digits.
+        OSError: the port is taken.
+    """
+    port = _check_port(port)
+    try:
+        import uvicorn
+    except ImportError as e:
+        raise ImportError('nnumpy playground needs uvicorn: pip install "nnumpy[playground]"') from e
+    from ._app import create_app
+
+    app = create_app(model)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")
+    server = uvicorn.Server(config)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+
+    def announce():
+        while not server.started and not server.should_exit:
+            threading.Event().wait(0.05)
+        if server.started:
+            bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
+            url = f"http://{shown}:{bound}/"
+            print(f"nnumpy playground at {url}  (Digits: {url}digits; Ctrl-C stops)", flush=True)
+            if open_browser:
+                webbrowser.open(url)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run()
+    if not server.started:
+        raise OSError(f"could not listen on {host}:{port} (is the port taken? try --port 0 or another port)")
