@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 import webbrowser
 
@@ -44,22 +46,39 @@ def serve(model: str | None = None, *, host: str = DEFAULT_HOST, port: int = DEF
     from ._app import create_app
 
     app = create_app(model)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")
+    sock = _bind(host, port)
+    bound = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level=log_level, lifespan="on")
     server = uvicorn.Server(config)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    shown = f"[{shown}]" if ":" in shown else shown
+    url = f"http://{f'[{shown}]' if ':' in shown else shown}:{bound}/"
 
     def announce():
         while not server.started and not server.should_exit:
             threading.Event().wait(0.05)
         if server.started:
-            bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
-            url = f"http://{shown}:{bound}/"
             print(f"nnumpy playground at {url}  (Digits: {url}digits; Ctrl-C stops)", flush=True)
             if open_browser:
                 webbrowser.open(url)
 
     threading.Thread(target=announce, daemon=True).start()
-    server.run()
-    if not server.started:
-        raise OSError(f"could not listen on {host}:{port} (is the port taken? try --port 0 or another port)")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or an OSError that says what to do."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        why = "the port is taken" if e.errno == errno.EADDRINUSE else (e.strerror or str(e))
+        raise OSError(f"could not listen on {host}:{port}: {why}; pick another with --port (0: any free port)") \
+            from None
+    return sock
