@@ -11,6 +11,8 @@ import math
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 ONE = [[(142, 40), (136, 240)]]
 ZERO = [[(140 + 58 * math.sin(2 * math.pi * i / 48), 140 - 88 * math.cos(2 * math.pi * i / 48)) for i in range(50)]]
 SEVEN = [[(70, 55), (210, 55), (125, 245)]]

@@ -300,3 +300,11 @@ def test_predict_while_training_answers_503(tmp_path, test_digits):
         r = c.post("/api/digits/predict", json=body_of(np.zeros((20, 20), dtype=np.uint8)))
         assert r.status_code == 200 and r.json()["doubts"] == ["almost no ink"]  # needs no model
     d.close()
+
+
+def test_a_model_that_normalises_before_its_first_linear_reads_flat_images(tmp_path, test_digits):
+    model = nn.Sequential(nn.BatchNorm1d(784), nn.Linear(784, 16, rng=0), nn.Tanh(), nn.Linear(16, 10, rng=0))
+    d = DigitsModel(str(save(tmp_path, model)))
+    out = d.predict(body_of(canvas_of(test_digits[0][0])))
+    assert out["activations"]["layer"] == "2: Tanh" and out["activations"]["shape"] == [16]
+    assert d.status()["model"] == "784-16-10 Tanh"

@@ -77,11 +77,15 @@ def _describe(model) -> str:
 
 
 def _reads_flat(model) -> bool:
-    """True when the model's first layer is a Linear (it reads 784 values); else it reads (1, 28, 28) images."""
-    from ..nn import Linear
+    """True when a Linear comes before any Flatten or Conv2d (it reads 784 values); else (1, 28, 28) images."""
+    from ..nn import Conv2d, Flatten, Linear
 
-    layers = _layers(model)
-    return bool(layers) and isinstance(layers[0], Linear)
+    for layer in _layers(model):
+        if isinstance(layer, (Flatten, Conv2d)):
+            return False
+        if isinstance(layer, Linear):
+            return True
+    return False
 
 
 def _model_input(model, field: np.ndarray) -> np.ndarray:

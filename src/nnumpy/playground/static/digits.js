@@ -19,11 +19,11 @@
       dg_h_prepared: "What the model sees (28×28)",
       dg_prepared_caption: "Cropped to the ink, scaled to fit 20×20 and centred by mass, as MNIST digits were.",
       dg_h_activations: "First layer's activations",
-      dg_act_caption: "Layer {layer}: {n} values, shape {shape}; brighter is larger (0 to {max}).",
+      dg_act_caption: "Layer {layer}: {n} values, shape {shape}; brighter is larger (from the smallest up to {max}).",
       dg_confidence: "probability {p}",
       dg_empty: "Nothing drawn yet.",
       st_loading: "Asking the server for the model…",
-      st_training: "Training the main job's model (784-512-256-10, sigmoid, 40 epochs on mnist-sample): epoch {epoch} of {epochs}. It is kept for the next start.",
+      st_training: "Training the main job's model ({model}) on mnist-sample: epoch {epoch} of {epochs} done. It is kept in the cache for the next start.",
       st_ready_file: "Model: {model}, from the file given with --model.",
       st_ready_cache: "Model: {model}, the main job's, trained earlier (test accuracy {acc}).",
       st_ready_trained: "Model: {model}, the main job's, just trained (test accuracy {acc}).",
@@ -44,11 +44,11 @@
       dg_h_prepared: "모델이 보는 그림 (28×28)",
       dg_prepared_caption: "MNIST 숫자를 만들 때처럼 잉크 부분만 잘라 20×20에 맞게 줄이고, 무게중심을 가운데에 놓았습니다.",
       dg_h_activations: "첫 번째 층의 활성값",
-      dg_act_caption: "{layer} 층: 값 {n}개, 모양 {shape}. 밝을수록 큽니다 (0에서 {max}까지).",
+      dg_act_caption: "층 {layer} — 값 {n}개, 모양 {shape}. 밝을수록 큽니다 (최솟값부터 최댓값 {max}까지).",
       dg_confidence: "확률 {p}",
       dg_empty: "아직 아무것도 그리지 않았습니다.",
       st_loading: "서버에 모델을 확인하는 중…",
-      st_training: "기본 작업의 모델(784-512-256-10, 시그모이드, mnist-sample로 40 에포크)을 학습하는 중입니다: {epochs} 에포크 중 {epoch} 에포크 완료. 다음 실행을 위해 저장해 둡니다.",
+      st_training: "기본 작업의 모델({model})을 mnist-sample로 학습하는 중입니다: {epochs} 에포크 중 {epoch} 에포크 완료. 다음 실행을 위해 캐시에 저장해 둡니다.",
       st_ready_file: "모델: {model}, --model로 지정한 파일에서 불러왔습니다.",
       st_ready_cache: "모델: {model}, 기본 작업의 모델로 이전에 학습해 두었습니다 (테스트 정확도 {acc}).",
       st_ready_trained: "모델: {model}, 기본 작업의 모델로 방금 학습했습니다 (테스트 정확도 {acc}).",
@@ -258,7 +258,8 @@
     if (statusError) text = NN.t("st_unreachable", { error: statusError });
     else if (!status) text = NN.t("st_loading");
     else if (status.error) text = NN.t("st_error", { error: status.error });
-    else if (!status.ready) text = NN.t("st_training", { epoch: status.epoch || 0, epochs: status.epochs || "?" });
+    else if (!status.ready) text = NN.t("st_training", { epoch: status.epoch || 0, epochs: status.epochs || "?",
+                                                            model: status.model });
     else {
       const acc = status.accuracy === null || status.accuracy === undefined ? "—" : percent(status.accuracy);
       text = NN.t("st_ready_" + (status.source || "file"), { model: status.model, acc });
@@ -266,6 +267,7 @@
     }
     el.textContent = text;
     el.dataset.ready = status && status.ready ? "true" : "false";
+    document.body.dataset.ready = status && status.ready ? "1" : "0";
   }
 
   function buildBars() {
