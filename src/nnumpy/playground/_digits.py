@@ -109,7 +109,8 @@ def check_model(model, path: Path, meta: dict[str, str]) -> None:
     if first is None:
         got = "it has no Linear or Conv2d layer"
     elif isinstance(first, Linear) and first.in_features != SIDE * SIDE:
-        got = f"its first layer is Linear({first.in_features}, {first.out_features}), which reads {first.in_features} values"
+        got = (f"its first layer is Linear({first.in_features}, {first.out_features}), "
+               f"which reads {first.in_features} values")
     elif isinstance(first, Conv2d) and first.in_channels != 1:
         got = f"its first layer is a Conv2d with {first.in_channels} input channels"
     if got is None and "input_shape" in meta:
