@@ -236,6 +236,7 @@ class Session:
                 self._thread = threading.Thread(target=self._run, name=f"playground-{self.id}", daemon=True)
                 self._thread.start()
             self._wake.set()
+            self.render()  # the answer to Start already says "running"
 
     def pause(self) -> None:
         """Stop training after the current slice; the last frame stays."""

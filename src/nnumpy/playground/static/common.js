@@ -92,10 +92,15 @@ const NN = (() => {
     },
 
     // A number as the page prints it: 4 significant digits, a minus sign, "—" for none.
+    // Small and large values in e-notation (4.872e-6), so a column of gradients stays narrow.
     fmt(v, digits) {
       if (v === null || v === undefined || Number.isNaN(v)) return "—";
-      const s = Number(v).toPrecision(digits || 4);
-      return (Math.abs(Number(s)) < 1e-12 ? "0" : String(Number(s))).replace("-", "−");
+      const d = digits || 4;
+      const x = Number(v);
+      if (x === 0) return "0";
+      const a = Math.abs(x);
+      const s = a < 1e-3 || a >= 1e5 ? x.toExponential(d - 1).replace(/\.?0+e/, "e") : String(Number(x.toPrecision(d)));
+      return s.split("-").join("−");
     },
   };
   return api;
