@@ -268,6 +268,9 @@ def create_app(model: str | None = None, *, digits: Any = None, sessions_limit: 
     async def lifespan(app):
         yield
         sessions.close_all()
+        close = getattr(digits_model, "close", None)
+        if close is not None:  # a Digits model still training stops after its batch
+            close()
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
     app.state.sessions = sessions

@@ -45,7 +45,7 @@ NN.i18n({
     h_curves: "손실과 정확도", train: "학습", validation: "검증", loss: "손실", accuracy: "정확도",
     h_network_drawing: "신경망", edges_weights: "연결선: 가중치", edges_grads: "연결선: 기울기",
     network_hint: "뉴런은 선택한 점에서의 활성값을 보여 줍니다 (파랑 > 0, 주황 < 0). 연결선은 각 가중치 또는 마지막 스텝의 기울기 ∂L/∂w를 보여 줍니다 (굵기: 크기). 마우스를 올리면 숫자가 나옵니다.",
-    status_line: "스텝 {step} · 에폭 {epoch} · 손실 {loss} (검증 {val_loss}) · 정확도 {acc} (검증 {val_acc})",
+    status_line: "스텝 {step} · 에포크 {epoch} · 손실 {loss} (검증 {val_loss}) · 정확도 {acc} (검증 {val_acc})",
     msg_diverged: "손실이 더 이상 유한하지 않습니다. 학습률을 낮추고 초기화하세요.",
     msg_step_limit: "스텝 한도에 도달했습니다. 초기화하면 다시 학습합니다.",
     msg_idle: "일시정지됨: 보고 있는 페이지가 없었습니다.",
