@@ -15,7 +15,13 @@ def _open(page, lang="en"):
     p = page.page
     p.goto(f"{page.base}/?lang={lang}")
     p.wait_for_selector("body[data-ready='1']")
+    _drawn(p)
     return p
+
+
+def _drawn(p) -> None:
+    """Wait until the latest frame is on the page (frames are drawn at the browser's next animation frame)."""
+    p.wait_for_function("window.playground.framesDrawn >= 1 && !window.playground.dirty")
 
 
 def _frame(p) -> dict:
@@ -60,6 +66,7 @@ def test_xor_trains_until_the_boundary_separates_the_corners(page):
     drawn = p.evaluate("window.playground.framesDrawn")
     p.click("#btn-start")  # now "Pause"
     p.wait_for_function("window.playground.frame.running === false")
+    _drawn(p)
     f = _frame(p)
     assert f["curves"]["loss"][-1] < 0.5 * first_loss
     c = 1 / 1.5  # the corners of the XOR data, scaled
@@ -142,8 +149,8 @@ def test_form_errors_are_shown_not_thrown(page):
     p.fill("#f-hidden", "4")
     p.dispatch_event("#f-hidden", "change")
     p.wait_for_function("window.playground.frame.network.sizes.join(',') === '2,4,2'")
+    p.wait_for_function("document.querySelectorAll('#network circle').length === 8")  # drawn at the next frame
     assert p.is_hidden("#form-error")
-    assert p.locator("#network circle").count() == 8
     page.errors.clear()  # the 422 answer is logged by Chromium as a failed resource load, by design
 
 
