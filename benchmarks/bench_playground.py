@@ -103,6 +103,13 @@ def browser_fps(port: int, seconds: float) -> float:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"http://127.0.0.1:{port}/?lang=en")
         page.wait_for_selector("body[data-ready='1']")
+        page.fill("#f-points", str(CONFIG["points"]))
+        page.dispatch_event("#f-points", "change")
+        page.wait_for_function(f"window.playground.frame.config.points === {CONFIG['points']}")
+        page.fill("#f-hidden", ", ".join(map(str, CONFIG["hidden"])))
+        page.dispatch_event("#f-hidden", "change")
+        sizes = ",".join(map(str, [2, *CONFIG["hidden"], 2]))
+        page.wait_for_function(f"window.playground.frame.network.sizes.join(',') === '{sizes}'")
         page.click("#btn-start")
         page.wait_for_function("window.playground.frame.running === true")
         time.sleep(0.5)
@@ -123,11 +130,19 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=5.0, help="seconds counted per repeat (default 5)")
     ap.add_argument("--repeats", type=int, default=5, help="repeats per setting (default 5)")
     ap.add_argument("--browser", action="store_true", help="also count the frames headless Chromium draws")
+    ap.add_argument("--hidden", default="16,16",
+                    help="hidden widths, comma-separated (default 16,16, the issue's 2-16-16-2; the largest "
+                         "session is 32,32,32,32,32,32)")
+    ap.add_argument("--points", type=int, default=200, help="training points (default 200)")
     ap.add_argument("--out", default=None, help="write the results as JSON here")
     ap.add_argument("--smoke", action="store_true", help="1 s, 1 repeat: that it runs, for the tests")
     args = ap.parse_args(argv)
     if args.smoke:
         args.seconds, args.repeats = 1.0, 1
+    CONFIG["hidden"] = [int(w) for w in args.hidden.split(",") if w.strip()]
+    CONFIG["points"] = args.points
+    print(f"network 2-{'-'.join(map(str, CONFIG['hidden']))}-2 on {args.points} points, "
+          f"{args.seconds:g} s x {args.repeats} repeats")
     results: dict = {"config": CONFIG, "seconds": args.seconds, "repeats": args.repeats, "target_fps": TARGET_FPS}
     with tempfile.TemporaryDirectory() as cache:
         proc, port = start_server(cache)
@@ -145,9 +160,14 @@ def main(argv=None) -> int:
         finally:
             proc.terminate()
             proc.wait(20)
-    worst = min(min(v["fps"]) for k, v in results.items() if k.startswith("stream_"))
-    print(f"target >= {TARGET_FPS:.0f} frames/s: {'met' if worst >= TARGET_FPS else 'NOT met'} "
-          f"(slowest repeat {worst:.1f})")
+    measured = [f for k, v in results.items() if k.startswith("stream_") for f in v["fps"]]
+    measured += results.get("browser_drawn_fps", [])
+    worst = min(measured)
+    if CONFIG["hidden"] == [16, 16] and CONFIG["points"] == 200:
+        print(f"target >= {TARGET_FPS:.0f} frames/s (2-16-16-2 on 200 points): "
+              f"{'met' if worst >= TARGET_FPS else 'NOT met'} (slowest repeat {worst:.1f})")
+    else:
+        print(f"slowest repeat {worst:.1f} frames/s (the target is set for 2-16-16-2 on 200 points only)")
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

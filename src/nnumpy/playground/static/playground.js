@@ -364,59 +364,31 @@ function drawCurves(f) {
 }
 
 // ---------- the network drawing ----------
-const SVG = "http://www.w3.org/2000/svg";
+// A canvas, not SVG: the largest network has over 5,000 edges, and repainting that many SVG
+// lines costs more than a frame. Edges are batched into one path per colour and width.
 let netShape = null;
 
-function svgEl(name, attrs) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  return node;
-}
-
 function buildNetwork(sizes) {
-  const svg = el("network");
-  svg.querySelectorAll("g").forEach((g) => g.remove());
-  const width = svg.clientWidth || 800;
+  const canvas = el("network");
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || 800;
   const height = 300;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
   const maxN = Math.max(...sizes);
-  const r = Math.max(4, Math.min(12, 120 / maxN));
+  const r = Math.max(3, Math.min(12, 110 / maxN));
   const xs = sizes.map((_, i) => 40 + i * (width - 80) / Math.max(sizes.length - 1, 1));
   const ys = sizes.map((n) => Array.from({ length: n }, (_, j) => height / 2 + (j - (n - 1) / 2) * Math.min(2.6 * r, (height - 30) / Math.max(n, 1))));
-  const edges = svgEl("g", { class: "edges" });
-  const nodes = svgEl("g", { class: "nodes" });
-  svg.appendChild(edges);
-  svg.appendChild(nodes);
-  const shape = { sizes: sizes.join(","), edges: [], nodes: [] };
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const layerEdges = [];
-    for (let o = 0; o < sizes[l + 1]; o++) {
-      const row = [];
-      for (let i = 0; i < sizes[l]; i++) {
-        const line = svgEl("line", { x1: xs[l], y1: ys[l][i], x2: xs[l + 1], y2: ys[l + 1][o], "data-layer": l, "data-out": o, "data-in": i });
-        edges.appendChild(line);
-        row.push(line);
-      }
-      layerEdges.push(row);
-    }
-    shape.edges.push(layerEdges);
-  }
-  sizes.forEach((n, l) => {
-    const col = [];
-    for (let j = 0; j < n; j++) {
-      const c = svgEl("circle", { cx: xs[l], cy: ys[l][j], r, "data-layer": l, "data-unit": j });
-      nodes.appendChild(c);
-      col.push(c);
-    }
-    shape.nodes.push(col);
-  });
-  svg.onmousemove = (event) => showTip(event);
-  svg.onmouseleave = () => { svg.querySelector("title").textContent = "network"; };
-  netShape = shape;
+  canvas.dataset.sizes = sizes.join(",");
+  canvas.dataset.units = String(sizes.reduce((a, b) => a + b, 0));
+  canvas.onmousemove = (event) => showTip(event);
+  canvas.onmouseleave = () => { canvas.title = ""; };
+  netShape = { sizes: sizes.join(","), width, height, ratio, r, xs, ys };
 }
 
 function valueColor(v, scale) {
   if (v === null || v === undefined) return "#999";
-  const a = Math.min(1, Math.abs(v) / (scale || 1));
+  const a = Math.round(24 * Math.min(1, Math.abs(v) / (scale || 1))) / 24;  // 25 shades a sign
   const c = v >= 0 ? PALETTE[1] : PALETTE[0];
   return `rgb(${Math.round(255 + (c[0] - 255) * a)},${Math.round(255 + (c[1] - 255) * a)},${Math.round(255 + (c[2] - 255) * a)})`;
 }
@@ -437,46 +409,94 @@ function neuronValues(f) {
 
 function drawNetwork(f) {
   const sizes = f.network.sizes;
-  if (!netShape || netShape.sizes !== sizes.join(",")) buildNetwork(sizes);
-  const lins = linearLayers(f);
+  const canvas = el("network");
+  const wanted = Math.round((canvas.clientWidth || 800) * (window.devicePixelRatio || 1));
+  if (!netShape || netShape.sizes !== sizes.join(",") || canvas.width !== wanted) buildNetwork(sizes);
+  const { xs, ys, r, ratio, width, height } = netShape;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  const marked = state.backprop ? currentStageLayer() : null;
+  if (marked !== null && marked !== undefined && xs[marked + 1] !== undefined) {
+    ctx.fillStyle = "rgba(255, 213, 79, 0.28)";  // the layer the backprop walk is at
+    ctx.fillRect(xs[marked] - r - 4, 4, xs[marked + 1] - xs[marked] + 2 * r + 8, height - 8);
+  }
   const key = state.edgeMode === "grad" ? "weight_grad" : "weight";
-  lins.forEach((layer, l) => {
+  ctx.lineCap = "butt";
+  linearLayers(f).forEach((layer, l) => {
     const M = layer[key];
     let scale = 0;
     if (M) for (const row of M) for (const v of row) if (v !== null) scale = Math.max(scale, Math.abs(v));
-    netShape.edges[l].forEach((row, o) => row.forEach((line, i) => {
-      const v = M ? M[o][i] : null;
-      line.setAttribute("stroke", valueColor(v, scale));
-      line.setAttribute("stroke-width", v === null ? 0.5 : (0.5 + 3.5 * Math.abs(v) / (scale || 1)).toFixed(2));
-    }));
+    const batches = new Map();  // "colour|width" -> [[o, i], ...]
+    for (let o = 0; o < sizes[l + 1]; o++) {
+      for (let i = 0; i < sizes[l]; i++) {
+        const v = M ? M[o][i] : null;
+        if (v !== null && Math.abs(v) < scale / 48) continue;  // white on white: not drawn
+        const w = v === null ? 0.5 : Math.round(2 * (0.5 + 3.5 * Math.abs(v) / (scale || 1))) / 2;
+        const k = valueColor(v, scale) + "|" + w;
+        if (!batches.has(k)) batches.set(k, []);
+        batches.get(k).push([o, i]);
+      }
+    }
+    for (const [k, pairs] of batches) {
+      const [colour, w] = k.split("|");
+      ctx.beginPath();
+      for (const [o, i] of pairs) {
+        ctx.moveTo(xs[l], ys[l][i]);
+        ctx.lineTo(xs[l + 1], ys[l + 1][o]);
+      }
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = Number(w);
+      ctx.stroke();
+    }
   });
-  const cols = neuronValues(f);
-  cols.forEach((values, l) => {
+  ctx.strokeStyle = "#333";
+  ctx.lineWidth = 1;
+  neuronValues(f).forEach((values, l) => {
     const scale = Math.max(1e-9, ...values.map((v) => Math.abs(v || 0)));
-    (netShape.nodes[l] || []).forEach((c, j) => c.setAttribute("fill", valueColor(values[j], scale)));
+    (ys[l] || []).forEach((y, j) => {
+      ctx.beginPath();
+      ctx.arc(xs[l], y, r, 0, 2 * Math.PI);
+      ctx.fillStyle = valueColor(values[j], scale);
+      ctx.fill();
+      ctx.stroke();
+    });
   });
-  const marked = state.backprop && currentStageLayer();
-  el("network").querySelectorAll("line.active").forEach((n) => n.classList.remove("active"));
-  if (marked !== null && marked !== undefined && netShape.edges[marked]) {
-    netShape.edges[marked].forEach((row) => row.forEach((line) => line.classList.add("active")));
-  }
 }
 
+// The tooltip: the neuron under the pointer, else the nearest edge within 4 px.
 function showTip(event) {
-  const t = event.target;
   const f = state.frame;
-  const title = el("network").querySelector("title");
-  if (!f || !t.dataset) return;
-  if (t.tagName === "line") {
-    const layer = linearLayers(f)[Number(t.dataset.layer)];
-    const o = Number(t.dataset.out);
-    const i = Number(t.dataset.in);
-    const g = layer.weight_grad ? layer.weight_grad[o][i] : null;
-    title.textContent = `W[${o}][${i}] = ${NN.fmt(layer.weight[o][i])}, ∂L/∂W = ${NN.fmt(g)}`;
-  } else if (t.tagName === "circle") {
-    const v = neuronValues(f)[Number(t.dataset.layer)][Number(t.dataset.unit)];
-    title.textContent = `${NN.fmt(v)}`;
+  const canvas = el("network");
+  if (!f || !netShape) return;
+  const rect = canvas.getBoundingClientRect();
+  const mx = event.clientX - rect.left;
+  const my = event.clientY - rect.top;
+  const { xs, ys, r } = netShape;
+  const cols = neuronValues(f);
+  for (let l = 0; l < xs.length; l++) {
+    if (Math.abs(mx - xs[l]) > r) continue;
+    for (let j = 0; j < ys[l].length; j++) {
+      if ((mx - xs[l]) ** 2 + (my - ys[l][j]) ** 2 <= r * r) {
+        canvas.title = NN.fmt(cols[l][j]);
+        return;
+      }
+    }
   }
+  const l = xs.findIndex((x, k) => k + 1 < xs.length && mx >= x && mx <= xs[k + 1]);
+  const layer = l >= 0 ? linearLayers(f)[l] : null;
+  if (!layer) { canvas.title = ""; return; }
+  let best = null;
+  let bestD = 16;
+  const t = (mx - xs[l]) / (xs[l + 1] - xs[l]);
+  ys[l + 1].forEach((y1, o) => ys[l].forEach((y0, i) => {
+    const d = (y0 + t * (y1 - y0) - my) ** 2;  // vertical distance: edges run left to right
+    if (d < bestD) { bestD = d; best = [o, i]; }
+  }));
+  if (!best) { canvas.title = ""; return; }
+  const [o, i] = best;
+  const g = layer.weight_grad ? layer.weight_grad[o][i] : null;
+  canvas.title = `W[${o}][${i}] = ${NN.fmt(layer.weight[o][i])}, ∂L/∂W = ${NN.fmt(g)}`;
 }
 
 // ---------- backprop, one step at a time ----------
@@ -652,7 +672,7 @@ async function main() {
   el("bp-next").addEventListener("click", () => showStage(state.stage + 1));
   el("bp-prev").addEventListener("click", () => showStage(state.stage - 1));
   window.addEventListener("nn-lang", relabel);
-  window.addEventListener("resize", () => { netShape = null; if (state.frame) drawNetwork(state.frame); });
+  window.addEventListener("resize", () => { if (state.frame) drawNetwork(state.frame); });
   await newSession();
   document.body.dataset.ready = "1";
 }
