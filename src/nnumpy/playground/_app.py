@@ -221,6 +221,8 @@ def create_app(model: str | None = None, *, digits: Any = None, sessions_limit: 
         async def stream():
             sent, beat = -1, time.monotonic()
             while not await request.is_disconnected():
+                if s._closed:  # evicted for a newer session: the page reloads its own
+                    return
                 s.last_seen = time.monotonic()
                 if s.version != sent:
                     sent = s.version

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
 import threading
 import webbrowser
 
@@ -58,6 +59,9 @@ def serve(model: str | None = None, *, host: str = DEFAULT_HOST, port: int = DEF
             threading.Event().wait(0.05)
         if server.started:
             print(f"nnumpy playground at {url}  (Digits: {url}digits; Ctrl-C stops)", flush=True)
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                print(f"nnumpy: note: listening on {host}, not only this machine: anyone who can reach it "
+                      "can train networks here", file=sys.stderr, flush=True)
             if open_browser:
                 webbrowser.open(url)
 
