@@ -18,8 +18,12 @@ Needs the ``playground`` extra (Starlette, uvicorn, Pillow)::
     nnumpy playground            # http://127.0.0.1:8765, opens the browser
 
 Example:
-    >>> from nnumpy.playground import create_app   # doctest: +SKIP
-    >>> app = create_app()                         # an ASGI app for any ASGI server  # doctest: +SKIP
+    >>> from nnumpy.playground import create_app
+    >>> app = create_app()   # an ASGI app: uvicorn or any other ASGI server serves it
+    >>> type(app).__name__
+    'Starlette'
+
+    Nothing is trained until the Digits page asks for its model.
 """
 
 from __future__ import annotations
