@@ -243,3 +243,14 @@ def test_train_replay_says_when_versions_differ(tmp_path, capsys):
         f"nnumpy: {tmp_path / 'old.toml'} was written with numpy 1.0.0 (now {np.__version__}): "
         "a replay may not match bit for bit."
     ]
+
+
+def test_train_diverging_run_is_reported_without_numpy_warnings(tmp_path):
+    """A learning rate that overflows: one report of the non-finite loss, no RuntimeWarning lines."""
+    proc = subprocess.run([sys.executable, "-W", "default", "-m", "nnumpy", "train", "--dataset", "iris",
+                           "--layers", "4-64-64-3", "--activation", "relu", "--lr", "1e30", "--epochs", "2",
+                           "--no-progress", "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "non-finite loss" in proc.stdout + proc.stderr
+    assert "RuntimeWarning" not in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("nnumpy: error: no model was written")

@@ -339,12 +339,15 @@ def _fit(model, loss_fn, optimizer, train: _Split, val: _Split | None, s: dict[s
     from ..train import fit
 
     try:
-        return fit(
-            model, loss_fn, optimizer, (train.X, train.T), epochs=s["epochs"], batch_size=s["batch_size"],
-            val=None if val is None else (val.X, val.T), callbacks=callbacks, rng=rng, progress=not args.no_progress,
-            verbose=not args.quiet, checkpoint=checkpoint, resume=args.resume,
-            distributed=getattr(args, "distributed", None),  # None: data-parallel under mpiexec -n N > 1
-        )
+        # A diverging run is reported by fit ("non-finite loss ... weights kept from the last good step"),
+        # in one line; NumPy's overflow warnings would only repeat it, with source lines.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return fit(
+                model, loss_fn, optimizer, (train.X, train.T), epochs=s["epochs"], batch_size=s["batch_size"],
+                val=None if val is None else (val.X, val.T), callbacks=callbacks, rng=rng,
+                progress=not args.no_progress, verbose=not args.quiet, checkpoint=checkpoint, resume=args.resume,
+                distributed=getattr(args, "distributed", None),  # None: data-parallel under mpiexec -n N > 1
+            )
     except KeyboardInterrupt:
         if checkpoint.exists():
             raise KeyboardInterrupt(
