@@ -254,3 +254,22 @@ def test_train_diverging_run_is_reported_without_numpy_warnings(tmp_path):
     assert "non-finite loss" in proc.stdout + proc.stderr
     assert "RuntimeWarning" not in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("nnumpy: error: no model was written")
+
+
+@pytest.mark.parametrize("flag,value", [("--val-split", "0.2"), ("--seed", "1"), ("--limit", "50"),
+                                        ("--dataset", "digits")])
+def test_train_resume_refuses_other_data(tmp_path, capsys, flag, value):
+    run = tmp_path / "run"
+    assert main(["train", *IRIS, "--epochs", "1", "--out", str(run), "--quiet"]) == 0
+    capsys.readouterr()
+    code = main(["train", "--resume", str(run / "checkpoint.safetensors"), "--epochs", "2", "--no-progress",
+                 flag, value])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and f"{flag} " in err and "drop" in err, err
+
+
+def test_train_resume_accepts_the_same_data_settings(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", *IRIS, "--epochs", "1", "--out", str(run), "--quiet"]) == 0
+    assert main(["train", "--resume", str(run / "checkpoint.safetensors"), "--epochs", "2", "--quiet",
+                 "--val-split", "0.1", "--seed", "0", "--dataset", "iris"]) == 0

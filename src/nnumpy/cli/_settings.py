@@ -27,8 +27,10 @@ def resolve_settings(args) -> tuple[dict[str, Any], str | None]:
     """
     s = copy.deepcopy(C.DEFAULTS)
     out = None
+    saved: dict[str, Any] = {}
     if args.resume is not None:
-        s.update(saved_settings(Path(args.resume).parent))
+        saved = saved_settings(Path(args.resume).parent)
+        s.update(saved)
     if args.config is not None:
         doc = C.load_toml(args.config)
         partial = C.parse_config(doc, args.config)
@@ -45,7 +47,27 @@ def resolve_settings(args) -> tuple[dict[str, Any], str | None]:
     s["optimizer"] = _optimizer_settings(s["optimizer"], args)
     s["dataset"] = dataset_key(s["dataset"])
     C.check_settings(s)
+    _check_same_data(s, saved)
     return s, out
+
+
+#: The settings that choose a run's training samples and their order: a resumed run keeps them.
+_DATA_SETTINGS = (("dataset", "--dataset"), ("seed", "--seed"), ("limit", "--limit"), ("val_split", "--val-split"))
+
+
+def _check_same_data(s: dict[str, Any], saved: dict[str, Any]) -> None:
+    """Refuse to resume on other data than the checkpoint's run (its run.toml): other samples, another split."""
+    if not saved:  # no run.toml next to the checkpoint: nothing to compare with
+        return
+    for key, flag in _DATA_SETTINGS:
+        before = saved.get(key, C.DEFAULTS[key])  # run.toml leaves out what is None (no --limit)
+        before = dataset_key(before) if key == "dataset" else before
+        if s[key] != before:
+            raise ValueError(
+                f"{flag} {s[key]!r} differs from the run being resumed ({before!r} in its run.toml): a resumed run "
+                f"must train on the same samples, held out the same way; drop {flag} (or start a new run "
+                "without --resume)."
+            )
 
 
 def _model_settings(model: dict[str, Any], args) -> dict[str, Any]:
