@@ -99,3 +99,13 @@ def test_listening_beyond_this_machine_says_so(tmp_path):
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
     assert proc.returncode in (0, 130) and "Traceback" not in err  # 130: Ctrl-C before uvicorn took the signal
+
+
+@pytest.mark.parametrize("missing", ["uvicorn", "starlette"])
+def test_missing_extra_names_it(monkeypatch, missing):
+    for name in [m for m in sys.modules if m == missing or m.startswith(missing + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, missing, None)  # import fails as if not installed
+    code, _, err = run_quiet(["playground", "--no-browser", "--port", "0"])
+    assert_one_line_error(code, err, 1)
+    assert 'pip install "nnumpy[playground]"' in err
