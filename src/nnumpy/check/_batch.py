@@ -19,15 +19,22 @@ from ._numerics import directional_loss, directional_module
 from ._report import error_text
 
 # (tensor, message, kind, ratio backward/numeric for a 'gradient' failure or the exception of a 'backward' one)
-BatchFailure = tuple[str, str, str, Any]
+BatchFailure = tuple[str, L, str, Any]
 
 
 def _direction_failure(a: float, n: float, b: int, N: int, what: str) -> BatchFailure | None:
     if abs(a - n) <= 1e-5 + 1e-3 * abs(n):
         return None
-    return (what, f"at batch size {b} the gradient does not match central differences along a random direction "
-            f"(backward gives {a:.6g}, central difference {n:.6g}), although it matches at N = {N}.", "gradient",
+    return (what, L(f"at batch size {b} the gradient does not match central differences along a random direction "
+                    f"(backward gives {a:.6g}, central difference {n:.6g}), although it matches at N = {N}.",
+                    f"배치 크기 {b}에서 임의 방향으로 잰 기울기가 중심 차분과 맞지 않습니다(backward는 {a:.6g}, "
+                    f"중심 차분은 {n:.6g}). N = {N}에서는 맞습니다."), "gradient",
             a / n if n else None)
+
+
+def _grad_shape_at(b: int, got: tuple[int, ...], expected: tuple[int, ...]) -> L:
+    return L(f"for batch size {b} backward returned shape {got}, expected {expected}.",
+             f"배치 크기 {b}에서 backward가 모양 {got}의 기울기를 돌려줬습니다. 기대한 모양은 {expected}입니다.")
 
 
 def layer_batch_run(subject, gen: np.random.Generator, shape: tuple[int, ...], b: int, out_shape: tuple[int, ...],
@@ -38,16 +45,23 @@ def layer_batch_run(subject, gen: np.random.Generator, shape: tuple[int, ...], b
     try:
         ob = np.asarray(mb(xb))
     except Exception as e:
-        return "input", f"forward raised {error_text(e)} for batch size {b} (input shape {xb.shape}).", "forward", None
+        return "input", L(f"forward raised {error_text(e)} for batch size {b} (input shape {xb.shape}).",
+                          f"forward가 배치 크기 {b}(입력 모양 {xb.shape})에서 {error_text(e)}를 일으켰습니다."), \
+            "forward", None
     if keeps_batch and (ob.ndim != len(out_shape) or ob.shape[0] != b):
-        return ("output", f"for an input of shape {xb.shape} forward returned shape {ob.shape}; expected "
-                f"{(b,) + tuple(out_shape[1:])} (batch size {b} first).", "shape", None)
+        expected = (b,) + tuple(out_shape[1:])
+        return ("output", L(f"for an input of shape {xb.shape} forward returned shape {ob.shape}; expected "
+                            f"{expected} (batch size {b} first).",
+                            f"모양 {xb.shape}의 입력에 forward가 모양 {ob.shape}의 출력을 돌려줬습니다. 기대한 "
+                            f"모양은 {expected}입니다(배치 크기 {b}인 축이 맨 앞)."), "shape", None)
     try:
         gb = mb.backward(gen.standard_normal(ob.shape))
     except Exception as e:
-        return "input", f"backward raised {error_text(e)} for batch size {b} (input shape {xb.shape}).", "backward", e
+        return "input", L(f"backward raised {error_text(e)} for batch size {b} (input shape {xb.shape}).",
+                          f"backward가 배치 크기 {b}(입력 모양 {xb.shape})에서 {error_text(e)}를 일으켰습니다."), \
+            "backward", e
     if shape_ok and (gb is None or np.shape(gb) != xb.shape):  # a wrong shape at N is reported once, elsewhere
-        return "input", f"for batch size {b} backward returned shape {np.shape(gb)}, expected {xb.shape}.", "grad", None
+        return "input", _grad_shape_at(b, np.shape(gb), xb.shape), "grad", None
     if compare:
         return _direction_failure(*directional_module(subject.template, xb, None, None), b, shape[0], "input")
     return None
@@ -62,9 +76,11 @@ def loss_batch_run(subject, pb: np.ndarray, target: np.ndarray, backward_of: Cal
         vb = mb(pb, target.copy())
         gb = backward_of(mb, vb)
     except Exception as e:
-        return "pred", f"forward/backward raised {error_text(e)} for batch size {b} (pred shape {pb.shape}).", "forward", None
+        return "pred", L(f"forward/backward raised {error_text(e)} for batch size {b} (pred shape {pb.shape}).",
+                         f"forward/backward가 배치 크기 {b}(pred 모양 {pb.shape})에서 {error_text(e)}를 "
+                         "일으켰습니다."), "forward", None
     if gb is None or np.shape(gb) != pb.shape:
-        return "pred", f"for batch size {b} backward returned shape {np.shape(gb)}, expected {pb.shape}.", "grad", None
+        return "pred", _grad_shape_at(b, np.shape(gb), pb.shape), "grad", None
     if compare:
         return _direction_failure(*directional_loss(subject.template, pb, target), b, N, "pred")
     return None

@@ -82,7 +82,8 @@ def gradcheck(
         rng: seed or Generator for the random output weighting R.
         check_inputs: also check the gradient of the (first) input (default True).
         dtype: must be float64; ``np.float32`` is refused (float32 differences are noise).
-        lang: ``'en'`` (default) or ``'ko'``: the language of the diagnoses.
+        lang: ``'en'`` (default) or ``'ko'``: the language of the diagnoses and of ``print(report)``
+            (its heading, problems and table notes).
 
     Returns:
         GradcheckReport with ``ok``, ``max_rel_error`` and a table (``print(report)``).
@@ -135,14 +136,18 @@ def gradcheck_module(module: Module, inputs, eps, atol, rtol, gen, check_inputs)
     before = snapshot(module)
     grad_in, backward_draws = draws_random(module, lambda: module.backward(R_sent))
     if not np.array_equal(R_sent, R):
-        report.problems.append(
-            "backward modified its incoming gradient (grad_output) in place; compute into a new array instead"
-        )
+        report._problem(L(
+            "backward modified its incoming gradient (grad_output) in place; compute into a new array instead",
+            "backward가 받은 기울기(grad_output)를 제자리에서 바꿨습니다. 대신 새 배열로 계산하세요",
+        ))
         report.problem_diagnoses.append(diagnosis("grad-output-modified", "grad_output", fix=GRAD_OUTPUT_FIX))
     changed, change = changed_params(before, module)
     if changed:
-        report.problems.append(f"backward changed the values of {', '.join(map(repr, changed))} (largest change "
-                               f"{change:.3g}); a layer must leave the update to the optimizer")
+        names = ", ".join(map(repr, changed))
+        report._problem(L(f"backward changed the values of {names} (largest change "
+                          f"{change:.3g}); a layer must leave the update to the optimizer",
+                          f"backward가 {names}의 값을 바꿨습니다(최대 변화 {change:.3g}). 갱신은 옵티마이저에 "
+                          "맡겨야 합니다"))
         report.problem_diagnoses.append(params_changed_diagnosis("backward", changed, change))
     analytic = {name: (None if p.grad is None else p.grad.copy()) for name, p in module.named_parameters()}
 
@@ -188,7 +193,8 @@ def gradcheck_loss(loss_fn: Loss, inputs: Sequence[Any], eps, atol, rtol, gen) -
         R_sent = R.copy()
         analytic = loss_fn.backward(R_sent)
         if not np.array_equal(R_sent, R):
-            report.problems.append("backward modified its incoming gradient in place")
+            report._problem(L("backward modified its incoming gradient in place",
+                              "backward가 받은 기울기를 제자리에서 바꿨습니다"))
     else:
         analytic = loss_fn.backward()
     report.checks.append(compare_gradients("input", analytic, central_difference(loss, pred, eps), atol, rtol))

@@ -20,8 +20,9 @@ from ._gradcheck import GRAD_OUTPUT_FIX, changed_params, gradcheck_module, param
 from ._hints import OVERFLOW, backward_error_hints, shape_hint, weights_hint
 from ._numerics import global_rng_kept, nearly_equal, restore_rngs, rng_states, salted_generator
 from ._probes import probe_forward
-from ._report import LayerReport, advice, error_text, grad_ref
-from ._steps import Subject, changes, check_gradient, check_large_inputs, extreme_run, validate_batch_sizes
+from ._report import LayerReport, advice, error_text, grad_ref_l
+from ._steps import (Subject, change_phrase, check_gradient, check_large_inputs, extreme_run, grad_output_written,
+                     validate_batch_sizes)
 
 # The checks in the order they run, with the line each gets in the report (English, Korean).
 _LAYER_CHECKS = {
@@ -157,7 +158,7 @@ class _LayerCheck:
         # extreme inputs, on separate copies so the gradient check above is untouched
         big = np.where(x >= 0, 1000.0, -1000.0)
         check_large_inputs(self.rep, fresh, (big, -big), lambda mod, v: mod(v.copy()),
-                           lambda mod, o: mod.backward(np.ones_like(o)), "inputs of size ±1000",
+                           lambda mod, o: mod.backward(np.ones_like(o)), L("inputs of size ±1000", "±1000 크기의 입력"),
                            diagnosis("extreme-inputs", "input", fix=OVERFLOW),
                            locate=lambda: _lone_extreme_entry(fresh, self.shape))
         return self.rep
@@ -173,23 +174,33 @@ class _LayerCheck:
         try:
             out, wrote = self.subject.forward(x)
         except Exception as e:
-            rep._fail("forward", "input", f"forward raised {error_text(e)} for an input of shape {self.shape}.",
+            rep._fail("forward", "input", L(f"forward raised {error_text(e)} for an input of shape {self.shape}.",
+                                            f"forward가 모양 {self.shape}의 입력에서 {error_text(e)}를 일으켰습니다."),
                       [diagnosis("forward-error", "input", error=error_text(e), shape=self.shape)])
             return None
         out = np.asarray(out)
         self._params_unchanged(before, "forward")
         if wrote is not None:
-            change = changes("input", x, wrote[0])
-            rep._fail("forward", "input", "forward writes into its input array in place (e.g. x[x < 0] = 0 or x -= ...)"
-                      + ("" if change else ", although no value changed for this input")
-                      + ": the caller's data changes. Compute into a new array (np.maximum(x, 0), x - m)."
-                      + (f" {change}" if change else ""),
+            change = change_phrase("input", x, wrote[0])
+            rep._fail("forward", "input", L(
+                "forward writes into its input array in place (e.g. x[x < 0] = 0 or x -= ...)"
+                + ("" if change else ", although no value changed for this input")
+                + ": the caller's data changes. Compute into a new array (np.maximum(x, 0), x - m)."
+                + (f" {change.en}" if change else ""),
+                "forward가 입력 배열에 제자리에서 씁니다(예: x[x < 0] = 0, x -= ...). "
+                + ("호출한 쪽의 데이터가 바뀝니다." if change else
+                   "이 입력에서는 값이 바뀌지 않았지만 호출한 쪽의 데이터를 바꾸는 코드입니다.")
+                + " 새 배열로 계산하세요(np.maximum(x, 0), x - m)."
+                + (f" {change.ko}" if change else "")),
                       [diagnosis("input-modified", "input", example="x[x < 0] = 0, x -= m", fix="np.maximum(x, 0), x - m")])
         if out.dtype.kind != "f":
-            rep._fail("forward", "output", f"forward returned dtype {out.dtype}; a layer returns a floating array.")
+            rep._fail("forward", "output", L(f"forward returned dtype {out.dtype}; a layer returns a floating array.",
+                                             f"forward가 dtype이 {out.dtype}인 배열을 돌려줬습니다. 레이어는 부동소수점 "
+                                             "배열을 돌려줘야 합니다."))
             return None
         if not np.all(np.isfinite(out)):
-            rep._fail("forward", "output", "forward returned inf or NaN for ordinary inputs (standard normal).",
+            rep._fail("forward", "output", L("forward returned inf or NaN for ordinary inputs (standard normal).",
+                                             "forward가 평범한 입력(표준 정규분포)에서 inf 또는 NaN을 돌려줬습니다."),
                       [diagnosis("extreme-inputs", "output", fix=OVERFLOW)])
         self.ignores_input = probe_forward(rep, self.subject.fresh, x, out)
         rep._pass("forward")
@@ -206,17 +217,17 @@ class _LayerCheck:
             grad_in, wrote = self.subject.backward(R)
         except Exception as e:
             found = backward_error_hints(e, self.params, self.shape[0])
-            rep._fail("backward", "input", f"backward raised {error_text(e)}.",
+            rep._fail("backward", "input", L(f"backward raised {error_text(e)}.",
+                                             f"backward가 {error_text(e)}를 일으켰습니다."),
                       found or [diagnosis("backward-error", "input", error=error_text(e))])
             return False, None
         rep._pass("backward")
         self._params_unchanged(before, "backward")
         if wrote is not None:
-            change = changes("grad_output", R, wrote[0])
+            change = change_phrase("grad_output", R, wrote[0])
             rep._fail(
                 "grad_output", "grad_output",
-                "backward modified its incoming gradient grad_output in place"
-                + (f": {change}" if change else " (the values happen to be unchanged, but it writes into the array)."),
+                grad_output_written(change),
                 [diagnosis("grad-output-modified", "grad_output", fix=GRAD_OUTPUT_FIX)],
             )
         rep._pass("grad_output")
@@ -229,7 +240,9 @@ class _LayerCheck:
         names, change = changed_params(before, self.subject.module)
         if names:
             refs = " and ".join(f"{n}.data" if not n.isidentifier() else f"self.{n}.data" for n in names)
-            self.rep._fail("params", names[0], f"one call of {where} changed {refs} (largest change {change:.3g}).",
+            self.rep._fail("params", names[0], L(f"one call of {where} changed {refs} (largest change {change:.3g}).",
+                                                 f"{where}를 한 번 호출했더니 {refs}의 값이 바뀌었습니다"
+                                                 f"(최대 변화 {change:.3g})."),
                            [params_changed_diagnosis(where, names, change)])
         self.rep._pass("params")
 
@@ -248,15 +261,20 @@ class _LayerCheck:
         """Check 3: dL/dx has the input's shape. Returns whether it does."""
         shape, shape_ok = self.shape, False
         if grad_in is None:
-            self.rep._fail("grad_shape", "input", "backward returned None; it must return dL/dx, an array of the "
-                           f"input's shape {shape}.", [diagnosis("returns-none", "input", shape=shape)])
+            self.rep._fail("grad_shape", "input", L("backward returned None; it must return dL/dx, an array of the "
+                                                    f"input's shape {shape}.",
+                                                    "backward가 None을 돌려줬습니다. 입력과 같은 모양 "
+                                                    f"{shape}의 배열 dL/dx를 돌려줘야 합니다."),
+                           [diagnosis("returns-none", "input", shape=shape)])
         else:
             g = np.asarray(grad_in, dtype=np.float64)
             if g.shape != shape:
                 has_matrix = any(w.ndim == 2 for w in self.params.values())
                 hint = weights_hint("input", g, self.params) or shape_hint("input", g, shape, out_shape, has_matrix)
-                self.rep._fail("grad_shape", "input", f"backward returned a gradient of shape {g.shape}, but the "
-                               f"input has shape {shape}.", [hint])
+                self.rep._fail("grad_shape", "input", L(f"backward returned a gradient of shape {g.shape}, but the "
+                                                        f"input has shape {shape}.",
+                                                        f"backward가 돌려준 기울기의 모양은 {g.shape}인데, 입력의 "
+                                                        f"모양은 {shape}입니다."), [hint])
             else:
                 shape_ok = True
         self.rep._pass("grad_shape")
@@ -303,7 +321,8 @@ def _check_accumulate(rep: LayerReport, fresh: Callable[[], Module], x: np.ndarr
         m(x.copy())
         m.backward(R.copy())
     except Exception as e:
-        rep._fail("accumulate", "-", f"a second forward/backward pass raised {error_text(e)}.")
+        rep._fail("accumulate", "-", L(f"a second forward/backward pass raised {error_text(e)}.",
+                                       f"두 번째 forward/backward 패스가 {error_text(e)}를 일으켰습니다."))
         return
     overwritten = []
     scale = max((float(np.abs(g).max()) for g in first.values() if g is not None and g.size), default=0.0)
@@ -319,33 +338,41 @@ def _check_accumulate(rep: LayerReport, fresh: Callable[[], Module], x: np.ndarr
             overwritten.append(name)
         else:
             dev = float(np.abs(g2 - 2.0 * g1).max())
-            rep._fail("accumulate", name, f"after two identical backward passes {grad_ref(name)} is not twice one "
-                      f"pass (max deviation {dev:.2e}).", [diagnosis("grad-accumulate-wrong", name)])
+            ref = grad_ref_l(name)
+            rep._fail("accumulate", name, L(f"after two identical backward passes {ref.en} is not twice one "
+                                            f"pass (max deviation {dev:.2e}).",
+                                            f"똑같은 backward를 두 번 한 뒤의 {ref.ko}가 한 번 한 값의 두 배가 "
+                                            f"아닙니다(최대 차이 {dev:.2e})."),
+                      [diagnosis("grad-accumulate-wrong", name)])
     if overwritten:
-        grads = " and ".join(grad_ref(n) for n in overwritten)
-        rep._fail("accumulate", overwritten[0],
+        refs = [grad_ref_l(n) for n in overwritten]
+        grads, grads_ko = " and ".join(r.en for r in refs), ", ".join(r.ko for r in refs)
+        rep._fail("accumulate", overwritten[0], L(
                   f"after two backward passes {grads} {'equal' if len(overwritten) > 1 else 'equals'} one pass: "
                   "backward overwrites param.grad instead of adding to it.",
+                  f"backward를 두 번 한 뒤에도 {grads_ko}가 한 번 한 값과 같습니다. backward가 param.grad에 "
+                  "더하지 않고 덮어씁니다."),
                   [diagnosis("grad-overwritten", overwritten[0], advice=advice(overwritten[0]))])
     rep._pass("accumulate")
 
 
-def _lone_extreme_entry(fresh: Callable[[], Module], shape: tuple[int, ...], limit: int = 256) -> str:
+def _lone_extreme_entry(fresh: Callable[[], Module], shape: tuple[int, ...], limit: int = 256) -> L | None:
     """The first input entry that alone (every other entry 0) at −1000 or +1000 breaks forward/backward, in words.
 
-    Only tried for inputs of at most ``limit`` entries (two passes per entry); '' when none does on its own.
+    Only tried for inputs of at most ``limit`` entries (two passes per entry); None when none does on its own.
     """
     size = int(np.prod(shape))
     if size > limit:
-        return ""
+        return None
     for i in range(size):
         for v in (-1000.0, 1000.0):
             xv = np.zeros(shape)
             xv.flat[i] = v
             if not extreme_run(fresh(), lambda mod: mod(xv), lambda mod, o: mod.backward(np.ones_like(o)))[2]:
                 idx = ", ".join(str(int(j)) for j in np.unravel_index(i, shape))
-                return f"Worst entry input[{idx}] = {v:g}: that entry alone (every other entry 0) is enough."
-    return ""
+                return L(f"Worst entry input[{idx}] = {v:g}: that entry alone (every other entry 0) is enough.",
+                         f"원인 항목 input[{idx}] = {v:g}: 다른 항목이 모두 0이어도 이 항목 하나만으로 이 문제가 생깁니다.")
+    return None
 
 
 def _float_arrays(module: Module) -> dict[str, np.ndarray]:

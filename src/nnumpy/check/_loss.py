@@ -20,7 +20,8 @@ from ._gradcheck import GRAD_OUTPUT_FIX, gradcheck_loss
 from ._hints import LOSS_OVERFLOW, ratio_hint
 from ._numerics import global_rng_kept, nearly_equal, salted_generator
 from ._report import GradcheckReport, LayerReport, error_text
-from ._steps import Subject, changes, check_gradient, check_large_inputs, extreme_run, validate_batch_sizes
+from ._steps import (Subject, change_phrase, check_gradient, check_large_inputs, extreme_run, grad_output_written,
+                     validate_batch_sizes)
 
 # The checks in the order they run, with the line each gets in the report (English, Korean).
 _LOSS_CHECKS = {
@@ -85,7 +86,8 @@ def check_loss(
         eps, atol, rtol: as in :func:`gradcheck`.
         pred_domain: ``'auto'`` (default: N(0, 1), or probabilities when
             forward refuses those), ``'real'`` or ``'probabilities'``.
-        lang: ``'en'`` (default) or ``'ko'``: the language of the diagnoses.
+        lang: ``'en'`` (default) or ``'ko'``: the language of the diagnoses, the failure sentences
+            and ``print(report)``.
 
     Returns:
         LayerReport (``ok``, ``failures``, ``diagnoses``, ``gradcheck``; ``print`` it).
@@ -230,23 +232,34 @@ class _LossCheck:
             self.probabilities = True
             if not declared:
                 why = first_error if isinstance(first_error, str) else str(first_error)
-                rep._note(L(PROBABILITY_NOTE.format(error=why), PROBABILITY_NOTE_KO.format(error=why)))
+                why_ko = why.replace("it returned ", "돌려준 값 ", 1) if isinstance(first_error, str) else why
+                rep._note(L(PROBABILITY_NOTE.format(error=why), PROBABILITY_NOTE_KO.format(error=why_ko)))
             self._set_extreme_title()
             rep.titles["large_inputs"] = self._large_title
         if wrote is not None:
-            found = {"pred": changes("pred", pred, wrote[0]), "target": changes("target", target, wrote[1])}
+            found = {"pred": change_phrase("pred", pred, wrote[0]), "target": change_phrase("target", target, wrote[1])}
             which = "pred" if found["pred"] or not found["target"] else "target"
-            rep._fail("forward", which, f"forward writes into its {which} array in place; compute into a new array "
-                      "(d = pred - target, not pred -= target)." + (f" {found[which]}" if found[which] else ""),
+            change = found[which]
+            rep._fail("forward", which, L(
+                f"forward writes into its {which} array in place; compute into a new array "
+                "(d = pred - target, not pred -= target)." + (f" {change.en}" if change else ""),
+                f"forward가 {which} 배열에 제자리에서 씁니다. 새 배열로 계산하세요"
+                "(pred -= target 대신 d = pred - target)." + (f" {change.ko}" if change else "")),
                       [diagnosis("input-modified", which, example=f"{which} -= ...", fix="d = pred - target")])
         v = np.asarray(value)
         if not self.none and v.ndim != 0:
-            rep._fail("forward", "loss", f"forward returned an array of shape {v.shape}; a loss with reduction "
-                      "'mean' or 'sum' returns one number.", [diagnosis("loss-not-reduced", "loss")])
+            rep._fail("forward", "loss", L(f"forward returned an array of shape {v.shape}; a loss with reduction "
+                                           "'mean' or 'sum' returns one number.",
+                                           f"forward가 모양 {v.shape}의 배열을 돌려줬습니다. reduction이 'mean'이나 "
+                                           "'sum'인 손실은 수 하나를 돌려줘야 합니다."),
+                      [diagnosis("loss-not-reduced", "loss")])
             return None
         if v.dtype.kind not in "fiu" or not np.all(np.isfinite(v)):
-            rep._fail("forward", "loss", f"forward returned {value!r} for ordinary predictions: the loss must be a "
-                      "finite number.", [diagnosis("forward-error", "loss", error="a non-finite loss", shape=shape)])
+            rep._fail("forward", "loss", L(f"forward returned {value!r} for ordinary predictions: the loss must be a "
+                                           "finite number.",
+                                           f"forward가 평범한 예측값에서 {value!r}을(를) 돌려줬습니다. 손실은 유한한 수여야 "
+                                           "합니다."),
+                      [diagnosis("forward-error", "loss", error=L("a non-finite loss", "유한하지 않은 손실 오류"), shape=shape)])
             return None
         rep._pass("forward")
         self.loss_shape = v.shape
@@ -270,7 +283,8 @@ class _LossCheck:
         return None
 
     def _forward_failed(self, e: BaseException, pred: np.ndarray) -> None:
-        self.rep._fail("forward", "pred", f"forward raised {error_text(e)} for predictions of shape {self.shape}.",
+        self.rep._fail("forward", "pred", L(f"forward raised {error_text(e)} for predictions of shape {self.shape}.",
+                                            f"forward가 모양 {self.shape}의 예측값에서 {error_text(e)}를 일으켰습니다."),
                        [self._target_form() or diagnosis("forward-error", "pred", error=error_text(e), shape=self.shape)])
 
     def backward(self) -> tuple[bool, Any]:
@@ -281,10 +295,8 @@ class _LossCheck:
                 r_loss = self.gen.standard_normal(self.loss_shape)
                 grad, wrote = self.subject.backward(r_loss)
                 if wrote is not None:
-                    change = changes("grad_output", r_loss, wrote[0])
-                    rep._fail("grad_output", "grad_output", "backward modified its incoming gradient grad_output in "
-                              "place" + (f": {change}" if change else " (the values happen to be unchanged, but it "
-                                         "writes into the array)."),
+                    change = change_phrase("grad_output", r_loss, wrote[0])
+                    rep._fail("grad_output", "grad_output", grad_output_written(change),
                               [diagnosis("grad-output-modified", "grad_output", fix=L(
                                   "return grad * grad_output (a new array) instead of writing into grad_output",
                                   "grad_output에 쓰지 말고 grad * grad_output(새 배열)을 반환하세요"))])
@@ -292,7 +304,8 @@ class _LossCheck:
             else:
                 grad = self.subject.module.backward()
         except Exception as e:
-            rep._fail("backward", "pred", f"backward raised {error_text(e)}.",
+            rep._fail("backward", "pred", L(f"backward raised {error_text(e)}.",
+                                            f"backward가 {error_text(e)}를 일으켰습니다."),
                       [self._target_form() or diagnosis("backward-error", "pred", error=error_text(e))])
             return False, None
         rep._pass("backward")
@@ -302,8 +315,12 @@ class _LossCheck:
         """Check 3: d(loss)/d(pred) has pred's shape. Returns whether it does."""
         shape_ok = grad is not None and np.shape(grad) == self.shape
         if not shape_ok:
-            self.rep._fail("grad_shape", "pred", f"backward returned {'None' if grad is None else f'shape {np.shape(grad)}'}; "
-                           f"d(loss)/d(pred) must have pred's shape {self.shape}.",
+            got = 'None' if grad is None else f'shape {np.shape(grad)}'
+            got_ko = "None을" if grad is None else f"모양 {np.shape(grad)}의 기울기를"
+            self.rep._fail("grad_shape", "pred", L(f"backward returned {got}; "
+                                                   f"d(loss)/d(pred) must have pred's shape {self.shape}.",
+                                                   f"backward가 {got_ko} 돌려줬습니다. d(loss)/d(pred)는 pred와 같은 "
+                                                   f"모양 {self.shape}여야 합니다."),
                            [diagnosis("returns-none", "pred", shape=self.shape) if grad is None else
                             diagnosis("grad-shape", "pred", detail=L(
                                 f"d(loss)/d(pred) must have pred's shape {self.shape}, got {np.shape(grad)}",
@@ -319,12 +336,17 @@ class _LossCheck:
             g1 = np.array(m.backward(), dtype=np.float64)
             g2 = np.array(m.backward(), dtype=np.float64)
         except Exception as e:
-            self.rep._fail("repeatable", "pred", f"a second backward() raised {error_text(e)}.")
+            self.rep._fail("repeatable", "pred", L(f"a second backward() raised {error_text(e)}.",
+                                                   f"두 번째 backward()가 {error_text(e)}를 일으켰습니다."))
         else:
             if not nearly_equal(g1, g2):
                 ratio = ratio_hint("pred", g2, g1, {}, L("the second call", "두 번째 호출"))
-                self.rep._fail("repeatable", "pred", "calling backward() twice after one forward gave different "
-                               "gradients: backward changes its cached gradient in place (e.g. self.grad /= n).",
+                self.rep._fail("repeatable", "pred", L("calling backward() twice after one forward gave different "
+                                                       "gradients: backward changes its cached gradient in place "
+                                                       "(e.g. self.grad /= n).",
+                                                       "forward 한 번 뒤에 backward()를 두 번 부르니 기울기가 달랐습니다. "
+                                                       "backward가 저장해 둔 기울기를 제자리에서 바꿉니다"
+                                                       "(예: self.grad /= n)."),
                                [diagnosis("cache-modified", "pred"), ratio])
         self.rep._pass("repeatable")
 
@@ -358,11 +380,13 @@ class _LossCheck:
         stage, e, finite = extreme_run(self.subject.fresh(), lambda mod: mod(t.copy(), t.copy()), self._backward_of)
         if not finite:
             what = f"raised {error_text(e)}" if e is not None else "returned inf or NaN"
+            what_ko = f"{error_text(e)}를 일으켰습니다" if e is not None else "inf 또는 NaN을 돌려줬습니다"
             if stage == "backward":
                 found = diagnosis("kink-nan", "pred", error=error_text(e) if e is not None else "NaN")
             else:
                 found = diagnosis("extreme-inputs", "pred", fix=LOSS_OVERFLOW)
-            self.rep._fail("kinks", "pred", f"with pred equal to the target, {stage} {what}.", [found])
+            self.rep._fail("kinks", "pred", L(f"with pred equal to the target, {stage} {what}.",
+                                              f"pred가 target과 같을 때 {stage}가 {what_ko}."), [found])
         self.rep._pass("kinks")
 
     def large_inputs(self) -> None:
@@ -372,7 +396,8 @@ class _LossCheck:
             extremes = ((signs > 0).astype(np.float64), (signs < 0).astype(np.float64))  # p exactly 1 and 0
         else:
             extremes = (1000.0 * signs, -1000.0 * signs)
-        what = "predictions of exactly 0 and 1" if self.probabilities else "predictions of size ±1000"
+        what = (L("predictions of exactly 0 and 1", "정확히 0과 1인 예측값") if self.probabilities
+                else L("predictions of size ±1000", "±1000 크기의 예측값"))
         target = self.target
         check_large_inputs(self.rep, self.subject.fresh, extremes, lambda mod, p: mod(p.copy(), target.copy()),
                            self._backward_of, what, diagnosis("extreme-inputs", "pred", fix=LOSS_OVERFLOW))

@@ -47,12 +47,16 @@ def probe_forward(rep: LayerReport, fresh: Callable[[], Module], x: np.ndarray, 
         np.random.set_state(state)
     if o1.shape != o2.shape or not np.array_equal(o1, o2, equal_nan=True):
         diff = float(np.nanmax(np.abs(o1 - o2))) if o1.shape == o2.shape else float("nan")
-        rep._fail("forward", "output", "two runs of forward on the same input, with every random generator rewound, "
-                  f"gave different outputs (largest difference {diff:.3g}).", [diagnosis("rng-not-replayed", "output")])
+        rep._fail("forward", "output", L("two runs of forward on the same input, with every random generator rewound, "
+                                         f"gave different outputs (largest difference {diff:.3g}).",
+                                         "모든 난수 생성기를 되돌리고 같은 입력으로 forward를 두 번 실행했더니 출력이 "
+                                         f"달랐습니다(최대 차이 {diff:.3g})."), [diagnosis("rng-not-replayed", "output")])
         return False
     if x.size and o3.shape == o1.shape and o1.size and nearly_equal(o1, o3):
-        rep._fail("forward", "input", "forward returned the same output for two different inputs: the output does "
-                  "not depend on the argument x.", [diagnosis("forward-ignores-input", "input")])
+        rep._fail("forward", "input", L("forward returned the same output for two different inputs: the output does "
+                                        "not depend on the argument x.",
+                                        "서로 다른 두 입력에 forward가 같은 출력을 돌려줬습니다. 출력이 인자 x에 "
+                                        "따라 달라지지 않습니다."), [diagnosis("forward-ignores-input", "input")])
         return True
     if used_global:
         rep._note(GLOBAL_RNG_NOTE)

@@ -60,14 +60,26 @@ class TensorCheck:
     def hints(self) -> list[str]:
         return [d.text for d in self.diagnoses]
 
-    def row(self) -> str:
+    def problem_in(self, lang: str) -> str:
+        """:attr:`problem` in ``lang`` (the attribute itself stays English: code compares it)."""
+        if lang != "ko" or not self.problem:
+            return self.problem
+        if self.problem.startswith("backward left no gradient"):
+            return "backward가 기울기를 남기지 않음 (grad가 None)"
+        if self.problem.startswith("backward returned shape") and self.analytic_array is not None:
+            return f"backward가 돌려준 모양 {self.analytic_array.shape}, 기대한 모양 {self.shape}"
+        if self.problem == "non-finite analytic gradient":
+            return "backward의 기울기에 inf 또는 NaN이 있음"
+        return self.problem
+
+    def row(self, lang: str = "en") -> str:
         idx = "-" if self.worst_index is None else str(self.worst_index)
         status = "ok" if self.ok else "FAIL"
         text = (
             f"{self.name:<16} {str(self.shape):<14} {self.max_abs_error:>11.3e} {self.max_rel_error:>11.3e} "
             f"{idx:<12} {self.analytic:>12.5g} {self.numeric:>12.5g}  {status}"
         )
-        return text + (f"  ({self.problem})" if self.problem else "")
+        return text + (f"  ({self.problem_in(lang)})" if self.problem else "")
 
 
 @dataclass
@@ -82,10 +94,21 @@ class GradcheckReport:
     rtol: float = 1e-3
     lang: str = "en"
     problem_diagnoses: list[Diagnosis] = field(default_factory=list)
+    problem_phrases: list[L] = field(default_factory=list, repr=False)  # each of ``problems`` in both languages
 
     @property
     def ok(self) -> bool:
         return not self.problems and all(c.ok for c in self.checks)
+
+    def _problem(self, phrase: L) -> None:
+        """Record a problem: its English sentence in ``problems``, both languages in ``problem_phrases``."""
+        self.problems.append(phrase.en)
+        self.problem_phrases.append(phrase)
+
+    def problem_phrase(self, i: int) -> L:
+        """``problems[i]`` in both languages (English twice for a problem appended as plain text)."""
+        p = self.problems[i]
+        return next((ph for ph in self.problem_phrases if ph.en == p), L(p, p))
 
     @property
     def diagnoses(self) -> list[Diagnosis]:
@@ -113,15 +136,22 @@ class GradcheckReport:
         return self.ok
 
     def __str__(self) -> str:
-        verdict = "OK" if self.ok else "FAILED"
+        ko = self.lang == "ko"
+        settings = f"float64, eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}"
+        if ko:
+            verdict = "통과" if self.ok else "실패"
+            head = f"{self.target}의 gradcheck: {verdict} (최대 상대 오차 {self.max_rel_error:.3e}; {settings})"
+        else:
+            verdict = "OK" if self.ok else "FAILED"
+            head = f"gradcheck of {self.target}: {verdict} (max relative error {self.max_rel_error:.3e}; {settings})"
         lines = [
-            f"gradcheck of {self.target}: {verdict} (max relative error {self.max_rel_error:.3e}; "
-            f"float64, eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g})",
+            head,
             f"{'tensor':<16} {'shape':<14} {'max abs err':>11} {'max rel err':>11} {'worst index':<12} "
             f"{'analytic':>12} {'numeric':>12}  status",
         ]
-        lines += [c.row() for c in self.checks]
-        lines += [f"problem: {p}" for p in self.problems]
+        lines += [c.row(self.lang) for c in self.checks]
+        lines += [f"{'문제' if ko else 'problem'}: {self.problem_phrase(i).get(self.lang)}"
+                  for i in range(len(self.problems))]
         lines += [hint_line(d, self.lang) for d in self.problem_diagnoses]
         lines += [f"{hint_line(d, self.lang).split(': ', 1)[0]}: {c.name}: {d.text_in(self.lang)}"
                   for c in self.checks for d in c.diagnoses]
@@ -207,9 +237,11 @@ class LayerReport:
     def __bool__(self) -> bool:
         return self.ok
 
-    def _fail(self, check: str, tensor: str, message: str, diagnoses: Iterable[Diagnosis | None] = ()) -> Failure:
+    def _fail(self, check: str, tensor: str, message: str | L, diagnoses: Iterable[Diagnosis | None] = ()) -> Failure:
+        """Record a failed ``check``; ``message`` is an :class:`L` (or text already in the report's language)."""
         self.checks[check] = "FAIL"
-        failure = Failure(check, tensor, message, [d for d in diagnoses if d is not None], self.lang)
+        text = message.get(self.lang) if isinstance(message, L) else message
+        failure = Failure(check, tensor, text, [d for d in diagnoses if d is not None], self.lang)
         self.findings.append(failure)
         return failure
 
@@ -239,7 +271,7 @@ class LayerReport:
         if self.gradcheck is not None and not self.ok:
             table = str(self.gradcheck).split("\n")
             lines.append("기울기 검사 표 (float64):" if ko else "gradient check table (float64):")
-            lines += ["  " + row for row in table[1:] if not row.startswith(("hint", "힌트", "problem:"))]
+            lines += ["  " + row for row in table[1:] if not row.startswith(("hint", "힌트", "problem:", "문제:"))]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -293,11 +325,16 @@ def error_text(e: BaseException) -> str:
     return f"{type(e).__name__}: {str(e).rstrip('.')}"
 
 
-def worst_entry_text(tc: TensorCheck) -> str:
+def worst_entry_text(tc: TensorCheck) -> L:
     """A failed value comparison in words: how many entries, the worst one, the size of its error."""
     what = "the input gradient dL/dx" if tc.name == "input" else f"the gradient of '{tc.name}'"
+    what_ko = "입력 기울기 dL/dx" if tc.name == "input" else f"'{tc.name}'의 기울기"
     total = int(np.prod(tc.shape)) if tc.shape else 1
     idx = ", ".join(str(i) for i in tc.worst_index) if tc.worst_index is not None else ""
-    return (f"gradient check: {what} is wrong at {tc.n_bad} of {total} entries. Worst entry {tc.name}[{idx}]: "
-            f"backward gives {tc.analytic:.6g}, central difference gives {tc.numeric:.6g} "
-            f"(abs error {abs(tc.analytic - tc.numeric):.2e}, relative error {tc.max_rel_error:.2e}).")
+    err = abs(tc.analytic - tc.numeric)
+    return L(f"gradient check: {what} is wrong at {tc.n_bad} of {total} entries. Worst entry {tc.name}[{idx}]: "
+             f"backward gives {tc.analytic:.6g}, central difference gives {tc.numeric:.6g} "
+             f"(abs error {err:.2e}, relative error {tc.max_rel_error:.2e}).",
+             f"기울기 검사: {what_ko}가 항목 {total}개 중 {tc.n_bad}개에서 틀립니다. 가장 틀린 항목 {tc.name}[{idx}]: "
+             f"backward는 {tc.analytic:.6g}, 중심 차분은 {tc.numeric:.6g}입니다 "
+             f"(절대 오차 {err:.2e}, 상대 오차 {tc.max_rel_error:.2e}).")

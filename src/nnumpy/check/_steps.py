@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..nn._module import Module
-from ._diagnoses import Diagnosis, diagnosis
-from ._report import GradcheckReport, LayerReport, error_text, grad_ref, worst_entry_text
+from ._diagnoses import Diagnosis, L, diagnosis
+from ._report import GradcheckReport, LayerReport, error_text, grad_ref_l, worst_entry_text
 
 
 def validate_batch_sizes(owner: str, n: int, batch_sizes) -> tuple[int, ...]:
@@ -63,20 +63,37 @@ def changes(name: str, before: np.ndarray, after: np.ndarray) -> str:
     Names the number of changed entries and the one changed most, e.g.
     ``"6 of 12 entries changed. Worst entry grad_output[0, 1]: was -0.53, now 0 (abs change 5.30e-01)."``
     """
+    found = change_phrase(name, before, after)
+    return found.en if found else ""
+
+
+def change_phrase(name: str, before: np.ndarray, after: np.ndarray) -> L | None:
+    """:func:`changes` in both languages; None when every value is as it was."""
     a, b = np.asarray(before), np.asarray(after)
     if a.shape != b.shape or a.dtype.kind not in "fiu" or b.dtype.kind not in "fiu":
-        return ""
+        return None
     af, bf = a.astype(np.float64), b.astype(np.float64)
     changed = ~((af == bf) | (np.isnan(af) & np.isnan(bf)))
     if not changed.any():
-        return ""
+        return None
     finite = changed & np.isfinite(af) & np.isfinite(bf)
     diff = np.where(changed, np.inf, -1.0)  # an inf or NaN written counts as the largest change
     diff[finite] = np.abs(bf[finite] - af[finite])
     worst = np.unravel_index(int(np.argmax(diff)), a.shape)
     idx = ", ".join(str(int(i)) for i in worst)
-    return (f"{int(changed.sum())} of {a.size} entries changed. Worst entry {name}[{idx}]: was {a[worst]:.6g}, "
-            f"now {b[worst]:.6g} (abs change {diff[worst]:.2e}).")
+    n, was, now, by = int(changed.sum()), a[worst], b[worst], diff[worst]
+    return L(f"{n} of {a.size} entries changed. Worst entry {name}[{idx}]: was {was:.6g}, "
+             f"now {now:.6g} (abs change {by:.2e}).",
+             f"항목 {a.size}개 중 {n}개가 바뀌었습니다. 가장 크게 바뀐 항목 {name}[{idx}]: {was:.6g} → "
+             f"{now:.6g} (절대 변화 {by:.2e}).")
+
+
+def grad_output_written(change: L | None) -> L:
+    """The failure of a backward that writes into grad_output, with what it changed (if any value changed)."""
+    return L("backward modified its incoming gradient grad_output in place"
+             + (f": {change.en}" if change else " (the values happen to be unchanged, but it writes into the array)."),
+             "backward가 받은 기울기 grad_output을 제자리에서 바꿨습니다"
+             + (f": {change.ko}" if change else " (값은 우연히 그대로지만 배열에 씁니다)."))
 
 
 class Subject:
@@ -130,15 +147,18 @@ def check_gradient(rep: LayerReport, run: Callable[[], GradcheckReport], input_s
     try:
         gc = run()
     except Exception as e:
-        rep._fail("gradient", "-", f"gradient check could not run: {error_text(e)}.")
+        rep._fail("gradient", "-", L(f"gradient check could not run: {error_text(e)}.",
+                                     f"기울기 검사를 실행할 수 없었습니다: {error_text(e)}."))
         return
     if rename is not None:
         rename(gc)
     rep.gradcheck = gc
+    gc.lang = rep.lang
     failed_before = len(rep.findings)
     for d in gc.problem_diagnoses:
         if d.code == "params-changed" and "params" not in rep.failed:
-            rep._fail("gradient", d.tensor, f"gradient check: {gc.problems[-1]}.", [d])
+            p = gc.problem_phrase(-1)
+            rep._fail("gradient", d.tensor, L(f"gradient check: {p.en}.", f"기울기 검사: {p.ko}."), [d])
     for tc in gc.checks:
         if tc.ok:
             continue
@@ -146,19 +166,28 @@ def check_gradient(rep: LayerReport, run: Callable[[], GradcheckReport], input_s
         if tc.problem.startswith("backward returned shape"):
             if tc.name in ("input", "pred") and input_shape_reported:
                 continue  # already reported by the grad_shape check
-            rep._fail("gradient", tc.name, f"gradient check: backward gave the gradient of '{tc.name}' the wrong shape "
-                      f"({tc.problem}).", found)
+            rep._fail("gradient", tc.name, L(f"gradient check: backward gave the gradient of '{tc.name}' the wrong "
+                                             f"shape ({tc.problem}).",
+                                             f"기울기 검사: backward가 '{tc.name}'의 기울기를 잘못된 모양으로 돌려줍니다 "
+                                             f"({tc.problem_in('ko')})."), found)
         elif tc.problem.startswith("backward left no gradient"):
-            rep._fail("gradient", tc.name, f"gradient check: after backward, {grad_ref(tc.name)} is still None.", found)
+            ref = grad_ref_l(tc.name)
+            rep._fail("gradient", tc.name, L(f"gradient check: after backward, {ref.en} is still None.",
+                                             f"기울기 검사: backward가 끝난 뒤에도 {ref.ko}가 None입니다."), found)
         elif tc.problem == "non-finite analytic gradient":
-            rep._fail("gradient", tc.name, f"gradient check: backward returned inf or NaN in the gradient of '{tc.name}' "
-                      f"at index {tc.worst_index}, where the central difference is {tc.numeric:.6g}.", found)
+            rep._fail("gradient", tc.name, L(f"gradient check: backward returned inf or NaN in the gradient of "
+                                             f"'{tc.name}' at index {tc.worst_index}, where the central difference "
+                                             f"is {tc.numeric:.6g}.",
+                                             f"기울기 검사: backward가 돌려준 '{tc.name}'의 기울기가 인덱스 "
+                                             f"{tc.worst_index}에서 inf 또는 NaN입니다(그 자리의 중심 차분은 "
+                                             f"{tc.numeric:.6g})."), found)
         else:
             rep._fail("gradient", tc.name, worst_entry_text(tc), found)
     if input_shape_reported and len(rep.findings) == failed_before:
         # Only the parameters could be compared; they match, but dL/dx was never checked.
         rep.checks["gradient"] = "skipped"
-        rep.notes.append("dL/dx has the wrong shape, so only the parameter gradients were compared (they match).")
+        rep._note(L("dL/dx has the wrong shape, so only the parameter gradients were compared (they match).",
+                    "dL/dx의 모양이 틀려서 파라미터 기울기만 비교했습니다(파라미터 기울기는 일치합니다)."))
         return
     rep._pass("gradient")
 
@@ -192,8 +221,8 @@ def extreme_run(m: Module, forward: Callable, backward: Callable) -> tuple[str, 
     return "", None, True
 
 
-def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Callable, what: str, hint: Diagnosis,
-                   locate: Callable[[], str] | None = None) -> bool:
+def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Callable, what: L, hint: Diagnosis,
+                   locate: Callable[[], L | None] | None = None) -> bool:
     """Run forward and backward with NumPy errors raised; record a failure and return True on trouble.
 
     ``locate()``, called only on trouble, names the entry responsible (text appended to the message).
@@ -202,24 +231,29 @@ def _extreme_probe(rep: LayerReport, m: Module, forward: Callable, backward: Cal
     if finite:
         return False
     tensor = "output" if stage == "forward" else "grad_input"
-    where = locate() if locate is not None else ""
-    where = f" {where}" if where else ""
+    found = locate() if locate is not None else None
+    where, where_ko = (f" {found.en}", f" {found.ko}") if found else ("", "")
+    w, w_ko = what.en, what.ko
     if isinstance(e, FloatingPointError):
         if "overflow" in str(e):
-            message = f"{stage} overflowed on {what} (FloatingPointError: {e}).{where}"
+            message = L(f"{stage} overflowed on {w} (FloatingPointError: {e}).{where}",
+                        f"{stage}가 {w_ko}에서 오버플로했습니다 (FloatingPointError: {e}).{where_ko}")
         else:
-            message = f"{stage} hit a floating-point error on {what} (FloatingPointError: {e}).{where}"
+            message = L(f"{stage} hit a floating-point error on {w} (FloatingPointError: {e}).{where}",
+                        f"{stage}가 {w_ko}에서 부동소수점 오류를 냈습니다 (FloatingPointError: {e}).{where_ko}")
         rep._fail("large_inputs", tensor, message, [hint])
     elif e is not None:
-        rep._fail("large_inputs", "input", f"{stage} raised {error_text(e)} on {what}.{where}", [hint])
+        rep._fail("large_inputs", "input", L(f"{stage} raised {error_text(e)} on {w}.{where}",
+                                             f"{stage}가 {w_ko}에서 {error_text(e)}를 일으켰습니다.{where_ko}"), [hint])
     else:
-        rep._fail("large_inputs", tensor, f"{stage} returned inf or NaN on {what}.{where}", [hint])
+        rep._fail("large_inputs", tensor, L(f"{stage} returned inf or NaN on {w}.{where}",
+                                            f"{stage}가 {w_ko}에서 inf 또는 NaN을 돌려줬습니다.{where_ko}"), [hint])
     return True
 
 
 def check_large_inputs(rep: LayerReport, fresh: Callable[[], Module], extremes: Iterable[np.ndarray],
-                       forward: Callable, backward: Callable, what: str, hint: Diagnosis,
-                       locate: Callable[[], str] | None = None) -> None:
+                       forward: Callable, backward: Callable, what: L, hint: Diagnosis,
+                       locate: Callable[[], L | None] | None = None) -> None:
     """The ``large_inputs`` check: ``forward(module, x)`` then ``backward(module, out)`` for each extreme x.
 
     Each probe runs on a fresh copy, so the gradient check is untouched; the first
