@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._errors import EXIT_OK, UsageError
+from ._errors import EXIT_OK, usage_errors
 
 __all__ = ["add_parser", "run"]
 
@@ -29,9 +29,10 @@ def add_parser(sub, parents: list[argparse.ArgumentParser]) -> None:
 
 def run(args) -> int:
     """Serve until Ctrl-C; return the exit status."""
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port must be from 0 to 65535, got {args.port}")
-    from ..playground import serve
+    from ..playground._server import check_port, serve
+
+    with usage_errors():  # a bad --port is a usage error (exit 2); serve's own errors exit 1
+        check_port(args.port, "--port")
 
     serve(args.model, host=args.host, port=args.port, open_browser=not args.no_browser)
     return EXIT_OK

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import threading
 import time
 from importlib import resources
@@ -80,11 +79,6 @@ class Sessions:
 
     def __len__(self) -> int:
         return len(self._items)
-
-
-def _frame_json(s: Session) -> str:
-    with s.lock:
-        return json.dumps(s.frame, allow_nan=False, separators=(",", ":"))
 
 
 def _static_text(name: str) -> str:
@@ -212,7 +206,7 @@ def create_app(model: str | None = None, *, digits: Any = None, sessions_limit: 
     @handler
     async def frame(request):
         s = sessions.get(request.path_params["sid"])
-        return Response(_frame_json(s), media_type="application/json")
+        return Response(s.frame_json, media_type="application/json")
 
     @handler
     async def events(request):
@@ -226,8 +220,7 @@ def create_app(model: str | None = None, *, digits: Any = None, sessions_limit: 
                 s.last_seen = time.monotonic()
                 if s.version != sent:
                     sent = s.version
-                    text = await asyncio.to_thread(_frame_json, s)
-                    yield f"event: frame\ndata: {text}\n\n"
+                    yield f"event: frame\ndata: {s.frame_json}\n\n"
                     beat = time.monotonic()
                 elif time.monotonic() - beat > _HEARTBEAT_S:
                     yield ": keep-alive\n\n"

@@ -13,6 +13,7 @@ and optimizer state are untouched.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -40,20 +41,6 @@ FORMULAS: dict[str, dict[str, str]] = {
 }
 
 
-def _copy(model: nn.Sequential) -> nn.Sequential:
-    """A fresh network of the same layers with the same weights (``Sequential`` rebuilt child by child)."""
-    layers = []
-    for m in model.children():
-        if isinstance(m, nn.Linear):
-            twin = nn.Linear(m.in_features, m.out_features, dtype=m.weight.data.dtype)
-            twin.weight.data[...] = m.weight.data
-            twin.bias.data[...] = m.bias.data
-            layers.append(twin)
-        else:
-            layers.append(type(m)())
-    return nn.Sequential(*layers)
-
-
 def _list(a) -> list:
     return np.asarray(a, dtype=np.float64).tolist()
 
@@ -66,7 +53,7 @@ def walk(model: nn.Sequential, loss_fn: nn.Loss, x: np.ndarray, target: np.ndarr
     reverse: ``grad_output``, ``grads`` by parameter name, ``grad_input``, formula)
     and ``parameters`` (the weights used, at full precision).
     """
-    net = _copy(model)
+    net = copy.deepcopy(model)  # the session's weights, gradients and optimizer stay untouched
     net.train()
     net.zero_grad()
     h = np.asarray(x, dtype=np.float64)[None]  # (1, 2)
@@ -78,9 +65,9 @@ def walk(model: nn.Sequential, loss_fn: nn.Loss, x: np.ndarray, target: np.ndarr
                         "formula": FORMULAS.get(kind, {}).get("forward", "")})
         h = out
     kind = type(loss_fn).__name__
-    loss_fresh = type(loss_fn)()
-    value = float(loss_fresh(h, target))
-    g = loss_fresh.backward()
+    loss_copy = copy.deepcopy(loss_fn)
+    value = float(loss_copy(h, target))
+    g = loss_copy.backward()
     loss = {"type": kind, "value": value, "output": _list(h[0]), "target": _list(np.ravel(target)),
             "label": int(label), "grad": _list(g[0]), "formula": FORMULAS[kind]["forward"],
             "backward_formula": FORMULAS[kind]["backward"]}

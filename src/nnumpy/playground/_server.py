@@ -8,15 +8,16 @@ import sys
 import threading
 import webbrowser
 
-__all__ = ["serve", "DEFAULT_HOST", "DEFAULT_PORT"]
+__all__ = ["serve", "check_port", "DEFAULT_HOST", "DEFAULT_PORT"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
-def _check_port(port) -> int:
+def check_port(port, name: str = "port") -> int:
+    """``port`` as a TCP port number, 0 (any free port) to 65535; ValueError naming ``name`` otherwise."""
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ValueError(f"port must be an integer from 0 to 65535, got {port!r}")
+        raise ValueError(f"{name} must be from 0 to 65535, got {port!r}")
     return port
 
 
@@ -39,7 +40,7 @@ def serve(model: str | None = None, *, host: str = DEFAULT_HOST, port: int = DEF
         ValueError: a bad port, or a model file that does not read 28x28 digits.
         OSError: the port is taken.
     """
-    port = _check_port(port)
+    port = check_port(port)
     try:
         import uvicorn
     except ImportError as e:

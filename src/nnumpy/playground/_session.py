@@ -13,6 +13,7 @@ a backprop walk never sees a half-done optimizer step.
 from __future__ import annotations
 
 import base64
+import json
 import math
 import secrets
 import threading
@@ -23,6 +24,7 @@ import numpy as np
 
 from .. import nn, optim
 from ..datasets import make_blobs, make_circles, make_moons, make_spiral, make_xor
+from ..nn.functional import sigmoid, softmax
 from ._schema import LIMITS
 
 __all__ = ["Session", "build_network", "make_points", "GRID", "FRAME_S", "STEPS_PER_FRAME", "MAX_CURVE"]
@@ -87,11 +89,9 @@ def _target(c: dict[str, Any], y: np.ndarray, outputs: int) -> np.ndarray:
 def class_probabilities(c: dict[str, Any], out: np.ndarray) -> np.ndarray:
     """``(N, classes)`` probabilities from the network's output: softmax, or sigmoid for one BCE logit."""
     if c["loss"] == "BCEWithLogitsLoss":
-        p1 = 1.0 / (1.0 + np.exp(-np.clip(out[:, 0], -500, 500)))
+        p1 = sigmoid(out[:, 0])
         return np.stack([1.0 - p1, p1], axis=1)
-    z = out - out.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return softmax(out, axis=1)
 
 
 def _finite(v: float) -> float | None:
@@ -123,6 +123,7 @@ class Session:
         self.last_seen = time.monotonic()
         self.version = 0
         self.frame: dict[str, Any] = {}
+        self.frame_json = "{}"
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._closed = False
@@ -334,6 +335,9 @@ class Session:
                 "network": {"sizes": [2] + list(self.config["hidden"]) + [self.outputs], "layers": layers,
                             "probe": self.probe, "activations": self.activations_at(probe)},
             }
+            # encoded once here, not once per listening page; before the version moves, so that a
+            # stream that sees the new version also sends the new frame
+            self.frame_json = json.dumps(self.frame, allow_nan=False, separators=(",", ":"))
             self.version += 1
         self.render_s = 0.8 * self.render_s + 0.2 * (time.perf_counter() - t0)
         self.publish(self)
